@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The slot protocol, kernel side. Every ecbpf XDP program (the root and each
+ * subprogram) includes this header once. It declares the maps shared by the
+ * whole stack of one interface (the loader binds them to the pinned ones),
+ * the parse context, the next-slot hand-off and the one exit path that counts,
+ * samples and offers the packet to xdpcap.
+ *
+ * A subprogram reads top to bottom:
+ *
+ *	SEC("xdp") int xdp_example(struct xdp_md *ctx)
+ *	{
+ *		struct ecbpf_pkt *pkt = ecbpf_pkt_get();
+ *
+ *		if (!pkt)
+ *			return ecbpf_verdict(ctx, XDP_ABORTED, ECBPF_R_INTERNAL, 0);
+ *		if (decide_to_drop(ctx, pkt))
+ *			return ecbpf_verdict(ctx, XDP_DROP, ECBPF_R_..., meta);
+ *		return ecbpf_next(ctx);
+ *	}
+ *
+ * A slot that rewrites the packet (XDP_TX replies) must check
+ * ecbpf_monitoring() first: in monitor mode the packet continues unchanged.
+ */
+#ifndef ECBPF_SLOT_BPF_H
+#define ECBPF_SLOT_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <ecbpf/shared.h>
+
+/* Set by the loader through the skeleton before load; -1 is the root. */
+const volatile __s32 ecbpf_slot = -1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, ECBPF_MAX_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} root_array SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ECBPF_STATS_ROWS);
+	__type(key, __u32);
+	__type(value, struct ecbpf_slot_stats);
+} xdp_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ECBPF_REASON_MAX);
+	__type(key, __u32);
+	__type(value, struct ecbpf_counter);
+} xdp_reasons SEC(".maps");
+
+/* Cloudflare xdpcap compatible: one entry per action; the hooked program returns the action. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, ECBPF_XDPCAP_ACTIONS);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpcap_hook SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ecbpf_cfg);
+} ecbpf_cfg SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ecbpf_scratch);
+} ecbpf_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} ecbpf_samples SEC(".maps");
+
+static __always_inline struct ecbpf_scratch *ecbpf_scratch_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&ecbpf_scratch, &key);
+}
+
+/* The root's parse result for the current packet; NULL only if the map is missing. */
+static __always_inline struct ecbpf_pkt *ecbpf_pkt_get(void)
+{
+	struct ecbpf_scratch *s = ecbpf_scratch_get();
+
+	return s ? &s->pkt : (void *)0;
+}
+
+static __always_inline struct ecbpf_cfg *ecbpf_cfg_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&ecbpf_cfg, &key);
+}
+
+static __always_inline __u32 ecbpf_action_idx(__u32 action)
+{
+	return action <= XDP_REDIRECT ? action : ECBPF_ACT_INVALID;
+}
+
+/* True when this slot is in monitor mode: verdicts are counted, not enforced. */
+static __always_inline int ecbpf_monitoring(void)
+{
+	struct ecbpf_cfg *cfg;
+
+	if (ecbpf_slot < 0)
+		return 0;
+	cfg = ecbpf_cfg_get();
+	return cfg && (cfg->monitor_mask & (1U << (ecbpf_slot & 31)));
+}
+
+static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_scratch *s, __u32 rate)
+{
+	__u32 x = s->rng ? s->rng : 0x9e3779b9;
+
+	if (rate <= 1)
+		return 1;
+	/* xorshift32: spreads samples so periodic traffic is not aliased. */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	s->rng = x;
+	return rate / 2 + 1 + x % rate;
+}
+
+/*
+ * Offer the packet to the sampler: a per-CPU countdown, so not sampling costs
+ * a load, a compare and a store, with no helper call.
+ */
+static __always_inline void ecbpf_sample_offer(struct xdp_md *ctx, __u32 action, __u32 reason,
+					       __u64 meta, __u8 flags, __u64 len)
+{
+	struct ecbpf_scratch *s = ecbpf_scratch_get();
+	struct ecbpf_cfg *cfg = ecbpf_cfg_get();
+	__u32 rate, count;
+	__u64 cap;
+	long err;
+
+	if (!s || !cfg)
+		return;
+	rate = cfg->sample_rate;
+	if (!rate)
+		return;
+	count = s->countdown;
+	/* The jittered countdown is below 2 * rate; above it the rate was just lowered. */
+	if (count > 1 && count < 2 * rate) {
+		s->countdown = count - 1;
+		return;
+	}
+	s->countdown = ecbpf_next_countdown(s, rate);
+
+	cap = cfg->snaplen;
+	if (cap > len)
+		cap = len;
+	if (cap > ECBPF_SNAPLEN_MAX)
+		cap = ECBPF_SNAPLEN_MAX;
+
+	struct ecbpf_sample_hdr hdr = {
+		.tstamp_ns = bpf_ktime_get_ns(),
+		.meta = meta,
+		.ifindex = ctx->ingress_ifindex,
+		.frame_len = len,
+		.cap_len = cap,
+		.version = ECBPF_SAMPLE_VERSION,
+		.slot = ecbpf_slot,
+		.action = action,
+		.reason = reason,
+		.flags = flags,
+	};
+	err = bpf_perf_event_output(ctx, &ecbpf_samples, BPF_F_CURRENT_CPU | (cap << 32), &hdr,
+				    sizeof(hdr));
+	if (!err)
+		s->samples_sent++;
+	else if (err == -2 /* ENOENT: no reader on this CPU */)
+		s->samples_noreader++;
+	else
+		s->samples_lost++;
+}
+
+static __always_inline void ecbpf_count(__u32 action, __u32 reason, __u64 len, int would)
+{
+	__u32 row = ecbpf_slot < 0 ? ECBPF_ROOT_ROW : (__u32)ecbpf_slot;
+	__u32 idx = ecbpf_action_idx(action);
+	struct ecbpf_slot_stats *st = bpf_map_lookup_elem(&xdp_stats, &row);
+	struct ecbpf_counter *rc = bpf_map_lookup_elem(&xdp_reasons, &reason);
+
+	if (st) {
+		struct ecbpf_counter *c = would ? &st->would[idx] : &st->verdict[idx];
+
+		c->packets++;
+		c->bytes += len;
+	}
+	if (rc) {
+		rc->packets++;
+		rc->bytes += len;
+	}
+}
+
+/*
+ * The shared exit path for a final verdict: count it (packets and bytes, per
+ * action, per reason), offer it to the sampler, pass it to the xdpcap hook,
+ * and return it.
+ */
+static __always_inline int ecbpf_finish(struct xdp_md *ctx, __u32 action, __u32 reason,
+					__u64 meta)
+{
+	__u64 len = ctx->data_end - ctx->data;
+
+	ecbpf_count(action, reason, len, 0);
+	ecbpf_sample_offer(ctx, action, reason, meta, 0, len);
+	if (action < ECBPF_XDPCAP_ACTIONS)
+		bpf_tail_call(ctx, &xdpcap_hook, action);
+	return action;
+}
+
+/*
+ * Hand the packet to the next occupied slot. The loop is unrolled: each tail
+ * call has a constant key, and the verifier drops the ones at or before this
+ * slot, so the JIT emits direct jumps. No later slot: XDP_PASS.
+ */
+static __always_inline int ecbpf_next(struct xdp_md *ctx)
+{
+#pragma unroll
+	for (int i = 0; i < ECBPF_MAX_SLOTS; i++) {
+		if (i > ecbpf_slot)
+			bpf_tail_call(ctx, &root_array, i);
+	}
+	return ecbpf_finish(ctx, XDP_PASS, ECBPF_R_NONE, 0);
+}
+
+/*
+ * A slot's verdict. In monitor mode DROP, TX and REDIRECT are counted (and
+ * sampled) as "would" verdicts and the packet continues to the next slot.
+ */
+static __always_inline int ecbpf_verdict(struct xdp_md *ctx, __u32 action, __u32 reason,
+					 __u64 meta)
+{
+	if ((action == XDP_DROP || action == XDP_TX || action == XDP_REDIRECT) &&
+	    ecbpf_monitoring()) {
+		__u64 len = ctx->data_end - ctx->data;
+
+		ecbpf_count(action, reason, len, 1);
+		ecbpf_sample_offer(ctx, action, reason, meta, ECBPF_SAMPLE_F_MONITOR, len);
+		return ecbpf_next(ctx);
+	}
+	return ecbpf_finish(ctx, action, reason, meta);
+}
+
+char _license[] SEC("license") = "Dual BSD/GPL";
+
+#endif /* ECBPF_SLOT_BPF_H */
