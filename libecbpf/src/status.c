@@ -122,8 +122,11 @@ int ecbpf_status_read(const struct ecbpf_iface *ifc, struct ecbpf_status *st)
 	present = ecbpf_root_present(ifc);
 	if (present < 0)
 		return present;
-	if (!present)
+	if (!present) {
+		if (!bpf_xdp_query(ifc->ifindex, 0, &q) && q.prog_id)
+			prog_info_id(q.prog_id, &st->other);
 		return 0;
+	}
 	st->attached = true;
 	if (!bpf_xdp_query(ifc->ifindex, 0, &q))
 		snprintf(st->mode, sizeof(st->mode), "%s", q.drv_prog_id ? "native" : "generic");
@@ -228,7 +231,11 @@ void ecbpf_status_print(FILE *out, const struct ecbpf_status *st)
 
 	fprintf(out, "Interface %s status:\n", st->ifname);
 	if (!st->attached) {
-		fprintf(out, "Root array not attached to interface %s.\n\n", st->ifname);
+		fprintf(out, "Root array not attached to interface %s.\n", st->ifname);
+		if (st->other.id)
+			fprintf(out, "Attached instead: XDP program id %u (%s).\n", st->other.id,
+				st->other.name[0] ? st->other.name : "unnamed");
+		fputc('\n', out);
 		return;
 	}
 	fprintf(out, "SLOT | ID    | %-24s | %-36s", "NAME", "LOAD TIME");
@@ -262,14 +269,20 @@ void ecbpf_status_print(FILE *out, const struct ecbpf_status *st)
 	fputc('\n', out);
 }
 
+/* jansson integers are signed 64-bit: a counter past 2^63 is shown as the maximum. */
+static json_int_t u64_json(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)v;
+}
+
 static json_t *counters_json(const struct ecbpf_counter *c)
 {
 	json_t *o = json_object();
 
 	for (int a = 0; a < ECBPF_ACT_MAX; a++)
 		json_object_set_new(o, ecbpf_action_name(a),
-				    json_pack("{s:I,s:I}", "packets", (json_int_t)c[a].packets,
-					      "bytes", (json_int_t)c[a].bytes));
+				    json_pack("{s:I,s:I}", "packets", u64_json(c[a].packets),
+					      "bytes", u64_json(c[a].bytes)));
 	return o;
 }
 
@@ -290,8 +303,10 @@ void *ecbpf_status_json(const struct ecbpf_status *st)
 
 	o = json_pack("{s:s,s:i,s:b}", "interface", st->ifname, "ifindex", st->ifindex,
 		      "attached", st->attached);
-	if (!st->attached)
+	if (!st->attached) {
+		json_object_set_new(o, "other_program", prog_json(&st->other));
 		return o;
+	}
 	json_object_set_new(o, "mode", json_string(st->mode));
 	json_object_set_new(o, "root", prog_json(&st->root));
 	slots = json_array();
@@ -313,14 +328,14 @@ void *ecbpf_status_json(const struct ecbpf_status *st)
 		if (st->reason[r].packets)
 			json_object_set_new(reasons, ecbpf_reason_name(r),
 					    json_pack("{s:I,s:I}", "packets",
-						      (json_int_t)st->reason[r].packets, "bytes",
-						      (json_int_t)st->reason[r].bytes));
+						      u64_json(st->reason[r].packets), "bytes",
+						      u64_json(st->reason[r].bytes)));
 	json_object_set_new(o, "reasons", reasons);
 	json_object_set_new(o, "sampling",
 			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "rate", (json_int_t)st->sample_rate,
 				      "snaplen", (json_int_t)st->snaplen, "sent",
-				      (json_int_t)st->samples_sent, "lost",
-				      (json_int_t)st->samples_lost, "no_reader",
-				      (json_int_t)st->samples_noreader));
+				      u64_json(st->samples_sent), "lost",
+				      u64_json(st->samples_lost), "no_reader",
+				      u64_json(st->samples_noreader)));
 	return o;
 }

@@ -165,6 +165,7 @@ struct ecbpf_status {
 	char ifname[IF_NAMESIZE];
 	int ifindex;
 	bool attached;			/* our root is attached with its pins */
+	struct ecbpf_prog_info other;	/* when not attached: the XDP program attached instead (id 0: none) */
 	char mode[8];			/* "native", "generic" or "" */
 	struct ecbpf_prog_info root;
 	struct ecbpf_slot_status slot[ECBPF_MAX_SLOTS];
