@@ -51,20 +51,10 @@ static void usage(FILE *out)
 		ECBPF_PIN_ROOT_DEFAULT, ECBPF_PIN_ROOT_ENV);
 }
 
-static int set_op(struct args *a, enum op op)
-{
-	if (a->op != OP_NONE && !(a->op == OP_STATUS && op == OP_CLEAR) &&
-	    !(a->op == OP_CLEAR && op == OP_STATUS)) {
-		ecbpf_log(ECBPF_WARN, "choose one of --attach, --detach, --status, --trace, --clear");
-		return -EINVAL;
-	}
-	a->op = (a->op == OP_CLEAR || op == OP_CLEAR) && (a->op == OP_STATUS || op == OP_STATUS) ?
-			OP_STATUS : op;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct args *a, bool *clear_after)
 {
+	bool want[OP_MONITOR + 1] = {};
+	int nops = 0;
 	static const struct option opts[] = {
 		{ "attach", no_argument, NULL, 'a' },
 		{ "detach", no_argument, NULL, 'd' },
@@ -91,20 +81,14 @@ static int parse_args(int argc, char **argv, struct args *a, bool *clear_after)
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":adstci:gfnjp:Dh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': if (set_op(a, OP_ATTACH)) return -EINVAL; break;
-		case 'd': if (set_op(a, OP_DETACH)) return -EINVAL; break;
-		case 's': if (set_op(a, OP_STATUS)) return -EINVAL; break;
-		case 't': if (set_op(a, OP_TRACE)) return -EINVAL; break;
-		case 'c':
-			if (a->op == OP_STATUS)
-				*clear_after = true;
-			else if (set_op(a, OP_CLEAR))
-				return -EINVAL;
-			break;
+		case 'a': want[OP_ATTACH] = true; break;
+		case 'd': want[OP_DETACH] = true; break;
+		case 's': want[OP_STATUS] = true; break;
+		case 't': want[OP_TRACE] = true; break;
+		case 'c': want[OP_CLEAR] = true; break;
 		case 'M':
 		case 'E':
-			if (set_op(a, OP_MONITOR))
-				return -EINVAL;
+			want[OP_MONITOR] = true;
 			if (ecbpf_parse_u32(optarg, 0, ECBPF_MAX_SLOTS - 1, &slot)) {
 				ecbpf_log(ECBPF_WARN, "invalid slot '%s': expected 0-%d", optarg,
 					  ECBPF_MAX_SLOTS - 1);
@@ -129,14 +113,23 @@ static int parse_args(int argc, char **argv, struct args *a, bool *clear_after)
 			return -EINVAL;
 		}
 	}
-	if (a->op == OP_CLEAR && *clear_after)
-		a->op = OP_STATUS;
 	if (optind < argc) {
 		ecbpf_log(ECBPF_WARN, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
 	}
-	if (a->op == OP_NONE) {
-		ecbpf_log(ECBPF_WARN, "no operation given: --attach, --detach, --status, --trace or --clear (see --help)");
+	/* --status --clear prints, then zeroes; otherwise one operation at a time. */
+	*clear_after = want[OP_STATUS] && want[OP_CLEAR];
+	if (*clear_after)
+		want[OP_CLEAR] = false;
+	for (int op = OP_ATTACH; op <= OP_MONITOR; op++) {
+		if (want[op]) {
+			a->op = op;
+			nops++;
+		}
+	}
+	if (nops != 1) {
+		ecbpf_log(ECBPF_WARN, "%s: --attach, --detach, --status, --trace, --clear or --monitor/--enforce (see --help)",
+			  nops ? "choose one operation" : "no operation given");
 		return -EINVAL;
 	}
 	if ((a->op == OP_ATTACH || a->op == OP_DETACH || a->op == OP_MONITOR) && !a->ifaces) {
