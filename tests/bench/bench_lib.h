@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Benchmark helpers (header-only), shared by every component's bench:
+ * median-of-N BPF_PROG_TEST_RUN timing, interleaved so that noise from other
+ * users of the machine hits every variant alike, live-frame packets/s, the
+ * 64-byte UDP test frame and the results table. Numbers only mean something
+ * as ratios to a floor program measured in the same run.
+ */
+#ifndef ECBPF_BENCH_LIB_H
+#define ECBPF_BENCH_LIB_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/bpf.h>
+#include <bpf/bpf.h>
+#include "pktbuild.h"
+
+#define BENCH_MAX_RUNS 31
+
+struct bench_case {
+	const char *name;
+	int prog_fd;			/* the program under test (the sender, for live frames) */
+	int aux_fd;			/* free for the bench: e.g. the receiver of live frames */
+	double runs[BENCH_MAX_RUNS];	/* ns/packet (test_run) or packets/s (live) */
+	int n;
+	double median;
+};
+
+/* A 64-byte Ethernet frame carrying IPv4 UDP (14 + 20 + 8 + 22 bytes). */
+static inline void bench_udp64(struct pkt *p)
+{
+	pkt_init(p);
+	pkt_eth(p, ETH_P_IP);
+	pkt_ipv4(p, "198.51.100.1", "198.51.100.2", IPPROTO_UDP);
+	pkt_udp(p, 40000, 9, 64 - 42);
+	pkt_finish(p);
+}
+
+static inline double bench_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int bench_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static inline double bench_median(const double *v, int n)
+{
+	double s[BENCH_MAX_RUNS];
+
+	memcpy(s, v, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), bench_cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* ns per packet of one test_run of REPEAT packets, as the kernel timed it; < 0 on error. */
+static inline double bench_testrun_ns(const struct bench_case *c, const void *data, size_t len,
+				      int repeat)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .repeat = repeat);
+	int prog_fd = c->prog_fd;
+
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -errno;
+	return o.duration;
+}
+
+/*
+ * packets/s of REPEAT live frames (BPF_F_TEST_XDP_LIVE_FRAMES): the program's
+ * XDP_TX/XDP_REDIRECT verdicts really transmit, so the wall time includes the
+ * receiving side when it runs in the same softirq. < 0 on error.
+ */
+static inline double bench_live_pps(const struct bench_case *c, const void *data, size_t len,
+				    int repeat)
+{
+	int prog_fd = c->prog_fd;
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = data, .data_size_in = len, .repeat = repeat,
+		    .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+	double t0;
+
+	t0 = bench_now();
+	if (bpf_prog_test_run_opts(prog_fd, &o))
+		return -errno;
+	return repeat / (bench_now() - t0);
+}
+
+/*
+ * Run every case RUNS times, round-robin, with MEASURE(case, data, len,
+ * repeat), and set each case's median. Returns 0 or the first error.
+ */
+static inline int bench_run(struct bench_case *c, int ncases, int runs,
+			    double (*measure)(const struct bench_case *, const void *, size_t, int),
+			    const void *data,
+			    size_t len, int repeat)
+{
+	if (runs > BENCH_MAX_RUNS)
+		runs = BENCH_MAX_RUNS;
+	for (int r = 0; r < runs; r++) {
+		for (int i = 0; i < ncases; i++) {
+			double v = measure(&c[i], data, len, repeat);
+
+			if (v < 0) {
+				fprintf(stderr, "bench: %s: test_run failed: %s\n", c[i].name,
+					strerror((int)-v));
+				return (int)v;
+			}
+			c[i].runs[c[i].n++] = v;
+		}
+	}
+	for (int i = 0; i < ncases; i++)
+		c[i].median = bench_median(c[i].runs, c[i].n);
+	return 0;
+}
+
+/*
+ * Print one table: each case's median, its spread, its ratio to case 0 (the
+ * floor) and an optional target text per case ("<= 1.25x").
+ */
+static inline void bench_print(const char *title, const char *unit, const struct bench_case *c,
+			       int ncases, const char *const *target)
+{
+	printf("\n%s\n", title);
+	printf("%-44s | %12s | %21s | %7s | %s\n", "program", unit, "min .. max", "ratio",
+	       "target");
+	for (int i = 0; i < ncases; i++) {
+		double lo = c[i].runs[0], hi = c[i].runs[0];
+		for (int r = 1; r < c[i].n; r++) {
+			lo = c[i].runs[r] < lo ? c[i].runs[r] : lo;
+			hi = c[i].runs[r] > hi ? c[i].runs[r] : hi;
+		}
+		printf("%-44s | %12.1f | %9.1f .. %9.1f | %6.2fx | %s\n", c[i].name, c[i].median,
+		       lo, hi, c[i].median / c[0].median, target && target[i] ? target[i] : "");
+	}
+	fflush(stdout);
+}
+
+#endif /* ECBPF_BENCH_LIB_H */

@@ -1,0 +1,9 @@
+#!/bin/bash
+# Live-frame benchmark of the root: frames redirected into the lab veth are
+# received by the root with 4 pass-through slots and a DROP slot, against a
+# bare XDP_DROP. Runs in its own netns lab, removed on exit.
+# shellcheck source=../lib/lab.sh
+. "${SRC:-$(dirname "$0")/../..}/tests/lib/lab.sh"
+lab_up || exit 1
+"$BUILD/tests/bench/bench_root" --live "$SRV" "$CLI" "$@"
+check "live-frame benchmark ran" test $? -eq 0
