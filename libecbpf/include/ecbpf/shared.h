@@ -76,6 +76,8 @@ enum ecbpf_reason {
 	ECBPF_R_FILTER_SRC_DROP = 19,	/* filter: source in a drop prefix */
 	ECBPF_R_FILTER_FRAG_DROP = 20,	/* filter: fragment dropped */
 	ECBPF_R_FILTER_PTB_SENT = 21,	/* filter: first fragment answered with packet-too-big */
+	ECBPF_R_FILTER_PTB_ERR = 22,	/* filter: first fragment dropped, reply could not be built */
+	ECBPF_R_FILTER_PTB_LIMIT = 23,	/* filter: first fragment dropped, ptb_max_pps spent */
 
 	ECBPF_R_FW_RULE = 32,		/* fw: rule matched; metadata = lowest rule number */
 
