@@ -98,6 +98,11 @@ int ecbpf_bpffs_ensure(void)
 		}
 		ecbpf_log(ECBPF_DEBUG, "mounted bpffs on %s", BPFFS_MOUNT);
 	}
+	/* Refuse before creating anything: a pin root off bpffs must leave no directory behind. */
+	if (!ecbpf_bpffs_mounted()) {
+		ecbpf_log(ECBPF_WARN, "pin root %s is not on a bpf filesystem", root);
+		return -ENOTSUP;
+	}
 	err = mkdir_p(root, 0700);
 	if (err) {
 		ecbpf_log(ECBPF_WARN, "cannot create pin root %s: %s", root, strerror(-err));
