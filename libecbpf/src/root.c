@@ -540,10 +540,17 @@ int ecbpf_root_detach(struct ecbpf_iface *ifc, bool nop, bool force)
 			  ecbpf_pin_root());
 		return -ENOENT;
 	}
-	err = lock_scope_begin(ifc, &locked);
+	/*
+	 * Create the directory to lock it: after --nop there are no pins, yet
+	 * the xdp_nop left attached is ours to detach.
+	 */
+	locked = ifc->lock_fd < 0;
+	err = iface_lock(ifc, true);
 	if (err)
 		return err;
 	err = root_detach_locked(ifc, nop, force);
+	if (err && locked && !pins_present(ifc))
+		remove_empty_dirs(ifc);
 	lock_scope_end(ifc, locked);
 	return err;
 }
