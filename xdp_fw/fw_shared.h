@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * xdp_fw layouts shared by the kernel program and user space.
+ *
+ * Every selector (frame length, TTL, source/destination prefix, protocol,
+ * ports, TCP window and flags, ICMP type and code) maps the packet's value to
+ * a bitmap with one bit per rule: bit r is set when rule r accepts that value
+ * (or does not constrain the selector). The packet matches the lowest rule
+ * whose bit survives the AND of all selector bitmaps.
+ *
+ * Each bitmap carries a summary word (bit i: word i is not zero), so the AND
+ * touches the summaries first and then only the words that can still match.
+ */
+#ifndef XDP_FW_SHARED_H
+#define XDP_FW_SHARED_H
+
+#include <linux/types.h>
+
+#define FW_MAX_RULES 4096
+#define FW_WORDS (FW_MAX_RULES / 64)
+
+struct fw_bitmap {
+	__u64 summary;		/* bit i: word[i] != 0 */
+	__u64 word[FW_WORDS];	/* bit r % 64 of word r / 64: rule r (0-based) */
+};
+_Static_assert(sizeof(struct fw_bitmap) == 8 * (FW_WORDS + 1), "fw_bitmap layout");
+_Static_assert(FW_WORDS == 64, "the summary word covers every bitmap word");
+
+/*
+ * Selectors. The value-indexed ones share the fw_classes array (u32 bitmap
+ * index per value, at the selector's offset); the prefix ones walk fw_trie.
+ */
+enum fw_selector {
+	FW_SEL_PROTO = 0,	/* family and L4 protocol: FW_PROTO_* */
+	FW_SEL_LEN,		/* frame length (clamped to 65535) */
+	FW_SEL_TTL,		/* TTL or hop limit */
+	FW_SEL_SPORT,		/* TCP/UDP source port */
+	FW_SEL_DPORT,		/* TCP/UDP destination port */
+	FW_SEL_WINDOW,		/* TCP window */
+	FW_SEL_FLAGS,		/* TCP flags byte (CWR..FIN) */
+	FW_SEL_TYPE,		/* ICMP/ICMPv6 type */
+	FW_SEL_CODE,		/* ICMP/ICMPv6 code */
+	FW_SEL_SRC4,		/* IPv4 source prefix (trie) */
+	FW_SEL_DST4,		/* IPv4 destination prefix (trie) */
+	FW_SEL_SRC6,		/* IPv6 source prefix (trie) */
+	FW_SEL_DST6,		/* IPv6 destination prefix (trie) */
+	FW_SEL_MAX,
+};
+
+#define FW_SEL_FIRST_TRIE FW_SEL_SRC4
+#define FW_TRIES 4
+
+/* FW_SEL_PROTO values. */
+enum fw_proto {
+	FW_PROTO_TCP4 = 0,
+	FW_PROTO_UDP4,
+	FW_PROTO_ICMP4,
+	FW_PROTO_TCP6,
+	FW_PROTO_UDP6,
+	FW_PROTO_ICMP6,
+	FW_PROTO_MAX,
+};
+
+/* Offsets of the value-indexed selectors in fw_classes. */
+#define FW_CLS_PROTO 0
+#define FW_CLS_LEN (FW_CLS_PROTO + 256)
+#define FW_CLS_TTL (FW_CLS_LEN + 65536)
+#define FW_CLS_SPORT (FW_CLS_TTL + 256)
+#define FW_CLS_DPORT (FW_CLS_SPORT + 65536)
+#define FW_CLS_WINDOW (FW_CLS_DPORT + 65536)
+#define FW_CLS_FLAGS (FW_CLS_WINDOW + 65536)
+#define FW_CLS_TYPE (FW_CLS_FLAGS + 256)
+#define FW_CLS_CODE (FW_CLS_TYPE + 256)
+#define FW_CLS_ENTRIES (FW_CLS_CODE + 256)
+
+/*
+ * fw_trie: stride-8 multibit tries, 256 u32 entries per node. An entry with
+ * FW_TRIE_CHILD set holds the next node; otherwise it is the bitmap index of
+ * the longest prefix that covers the address so far.
+ */
+#define FW_TRIE_CHILD 0x80000000u
+#define FW_TRIE_STRIDE 256
+
+/*
+ * fw_info (one entry, written by user space only): the generation this
+ * program instance serves. The kernel never reads it; it travels with the
+ * program so that --stats finds the live rule set from the slot alone.
+ */
+struct fw_info {
+	__u64 generation;	/* increases with every --attach/--update */
+	__u64 loaded_at;	/* CLOCK_REALTIME seconds */
+	__u32 nrules;
+	__u32 text_len;		/* bytes of canonical rule text in fw_text */
+};
+_Static_assert(sizeof(struct fw_info) == 24, "fw_info layout");
+
+/* fw_rule_base (per rule, user space only): hits carried over from earlier generations. */
+struct fw_rule_base {
+	__u64 hits;
+	__u32 text_off;		/* canonical text of the rule in fw_text */
+	__u32 text_len;
+};
+_Static_assert(sizeof(struct fw_rule_base) == 16, "fw_rule_base layout");
+
+/* fw_text: the canonical rules, newline-separated, in chunks. */
+#define FW_TEXT_CHUNK 4096
+struct fw_text_chunk {
+	char text[FW_TEXT_CHUNK];
+};
+_Static_assert(sizeof(struct fw_text_chunk) == FW_TEXT_CHUNK, "fw_text_chunk layout");
+
+#endif /* XDP_FW_SHARED_H */
