@@ -448,8 +448,8 @@ static void fw_common(struct cmd *c, struct handler *h)
 	cmd_add(c, "--rules");
 	cmd_add(c, "%s", val(h, "rules")->str);
 	add_ifaces(c, h);
-	if (val(h, "monitor")->u32)
-		cmd_add(c, "--monitor");
+	/* Explicit either way, so that a reload also leaves monitor mode. */
+	cmd_add(c, val(h, "monitor")->u32 ? "--monitor" : "--enforce");
 }
 
 static int fw_start(struct handler *h)
@@ -524,13 +524,16 @@ static int sampler_start(struct handler *h)
 
 static int exporter_start(struct handler *h)
 {
+	const char *listen = val(h, "listen")->str;
+	bool push = val(h, "textfile")->str[0] || val(h, "statsd")->str[0];
 	struct cmd c;
 
 	cmd_init(&c, h, "ecbpf_exporter");
 	add_ifaces(&c, h);
-	if (val(h, "listen")->str[0]) {
+	if (!push) {
 		cmd_add(&c, "--listen");
-		cmd_add(&c, "%s", val(h, "listen")->str);
+		cmd_add(&c, "%s", *listen ? listen : SVC_EXPORTER_LISTEN_DEFAULT);
+		return cmd_exec(h, &c);
 	}
 	if (val(h, "textfile")->str[0]) {
 		cmd_add(&c, "--textfile");

@@ -38,7 +38,7 @@ static const struct svc_key sampler_keys[] = {
 };
 
 static const struct svc_key exporter_keys[] = {
-	{ .name = "listen", .type = KEY_ADDR, .def_str = "127.0.0.1:9435" },
+	{ .name = "listen", .type = KEY_ADDR },
 	{ .name = "textfile", .type = KEY_PATH },
 	{ .name = "statsd", .type = KEY_ADDR },
 	{ .name = "interval", .type = KEY_U32, .min = 1, .max = 3600, .def_u32 = 10 },
@@ -322,9 +322,12 @@ static void validate(const char *file, struct svc_config *cfg, struct svc_proble
 	if (cfg->comp[SVC_SAMPLER].enabled && !svc_get(cfg, SVC_SAMPLER, "write")->str[0] &&
 	    !svc_get(cfg, SVC_SAMPLER, "publish")->str[0])
 		svc_problem(p, file, "sampler", "needs an output: set write or publish");
-	if (cfg->comp[SVC_EXPORTER].enabled && !svc_get(cfg, SVC_EXPORTER, "listen")->str[0] &&
-	    !svc_get(cfg, SVC_EXPORTER, "textfile")->str[0])
-		svc_problem(p, file, "exporter", "needs an output: set listen or textfile");
+	/* ecbpf_exporter either serves /metrics or pushes (textfile, statsd), not both. */
+	if (svc_get(cfg, SVC_EXPORTER, "listen")->str[0] &&
+	    (svc_get(cfg, SVC_EXPORTER, "textfile")->str[0] ||
+	     svc_get(cfg, SVC_EXPORTER, "statsd")->str[0]))
+		svc_problem(p, file, "exporter.listen",
+			    "serve (listen) or push (textfile, statsd), not both");
 }
 
 int svc_config_parse(const char *file, const char *text, const char *route4, const char *route6,

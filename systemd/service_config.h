@@ -20,6 +20,8 @@
 #define SVC_MAX_IFACES 16
 #define SVC_MAX_KEYS 8
 #define SVC_STR_MAX 256
+/* ecbpf_exporter's address when it neither pushes nor has "listen" (loopback only). */
+#define SVC_EXPORTER_LISTEN_DEFAULT "127.0.0.1:9771"
 
 enum svc_component { SVC_ROOT, SVC_FILTER, SVC_FW, SVC_SAMPLER, SVC_EXPORTER, SVC_COMPONENTS };
 

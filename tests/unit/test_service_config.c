@@ -42,7 +42,7 @@ START_TEST(config_minimal_object_gets_documented_defaults)
 	ck_assert_uint_eq(svc_get(&cfg, SVC_SAMPLER, "rate")->u32, 2500);
 	ck_assert_uint_eq(svc_get(&cfg, SVC_SAMPLER, "snaplen")->u32, 256);
 	ck_assert_str_eq(svc_get(&cfg, SVC_SAMPLER, "format")->str, "pcapng");
-	ck_assert_str_eq(svc_get(&cfg, SVC_EXPORTER, "listen")->str, "127.0.0.1:9435");
+	ck_assert_str_eq(svc_get(&cfg, SVC_EXPORTER, "listen")->str, "");
 	ck_assert_int_eq(cfg.mode, SVC_MODE_NATIVE);
 	/* No interfaces: the default route with the lowest metric (bond0, 100 < 200). */
 	ck_assert(cfg.ifaces_from_route);
@@ -64,7 +64,7 @@ START_TEST(config_full_file_is_read_key_by_key)
 			       " \"monitor\": true},"
 			       "\"sampler\": {\"enabled\": true, \"rate\": 1, \"snaplen\": 1522,"
 			       " \"publish\": \"tcp://[::1]:5556\", \"format\": \"pcap\"},"
-			       "\"exporter\": {\"enabled\": true, \"listen\": \"[::]:9435\","
+			       "\"exporter\": {\"enabled\": true, \"textfile\": \"/var/lib/x.prom\","
 			       " \"statsd\": \"127.0.0.1:8125\", \"interval\": 60}}",
 			       &cfg),
 			 0);
@@ -136,7 +136,8 @@ START_TEST(config_cross_key_rules_are_checked)
 			       "\"filter\": {\"enabled\": true, \"slot\": 5},"
 			       "\"fw\": {\"enabled\": true},"
 			       "\"sampler\": {\"enabled\": true, \"write\": \"\"},"
-			       "\"exporter\": {\"enabled\": true, \"listen\": \"\"}}",
+			       "\"exporter\": {\"enabled\": true, \"listen\": \"[::1]:1\","
+			       " \"textfile\": \"/x.prom\"}}",
 			       &cfg),
 			 7);
 	ck_assert_str_eq(out_buf,
@@ -146,7 +147,7 @@ START_TEST(config_cross_key_rules_are_checked)
 			 "test.conf: fw.slot: slot 5 is already used by filter\n"
 			 "test.conf: sampler.enabled: needs root.enabled: the root carries every slot\n"
 			 "test.conf: sampler: needs an output: set write or publish\n"
-			 "test.conf: exporter: needs an output: set listen or textfile\n");
+			 "test.conf: exporter.listen: serve (listen) or push (textfile, statsd), not both\n");
 }
 END_TEST
 

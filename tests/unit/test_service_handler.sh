@@ -69,6 +69,20 @@ check "start sampler" "$S/xdp_sampler --interface lo --rate 100 --snaplen 256 --
 out=$($H -c "$tmp/good.conf" -n start exporter 2>&1); rc=$?
 check "disabled exporter: start does nothing" "0:ecbpf_service_handler: exporter is disabled in $tmp/good.conf: nothing to do" "$rc:$out"
 
+cat > "$tmp/exp.conf" <<EOF
+{ "interfaces": ["lo"], "exporter": { "enabled": true },
+  "fw": { "enabled": true, "rules": "$tmp/fw.rules" } }
+EOF
+out=$($H -c "$tmp/exp.conf" -n start exporter 2>&1)
+check "exporter serves on loopback by default" "$S/ecbpf_exporter --interface lo --listen 127.0.0.1:9771" "$out"
+out=$($H -c "$tmp/exp.conf" -n reload fw 2>&1)
+check "fw reload leaves monitor mode explicitly" "$S/xdp_fw --update --rules $tmp/fw.rules --interface lo --enforce" "$out"
+cat > "$tmp/exp.conf" <<EOF
+{ "interfaces": ["lo"], "exporter": { "enabled": true, "textfile": "$tmp/m.prom", "interval": 30 } }
+EOF
+out=$($H -c "$tmp/exp.conf" -n start exporter 2>&1)
+check "exporter pushes a textfile" "$S/ecbpf_exporter --interface lo --textfile $tmp/m.prom --interval 30" "$out"
+
 $H -c "$tmp/good.conf" enabled fw 2>/dev/null; check "enabled fw" 0 $?
 $H -c "$tmp/good.conf" enabled exporter 2>/dev/null; check "enabled exporter (disabled)" 1 $?
 

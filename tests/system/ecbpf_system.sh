@@ -1,0 +1,306 @@
+#!/usr/bin/env bash
+# System test: the built .deb in a booted Debian bookworm container.
+#
+# 1. A minbase bookworm root made with debootstrap, cached in $BUILD/system-cache
+#    (reused while present); each run works on an overlay above it.
+# 2. scripts/package.sh builds the packages (lintian clean), then dpkg -i in the
+#    root without systemd running (the maintainer scripts must cope), plus
+#    apt-get -f install for dependencies.
+# 3. systemd-nspawn boots it with a private bpffs and one end of a veth pair.
+# 4. Inside: config, systemctl start, status, traffic from the host end of the
+#    veth (only to the container's address), a drop rule, fw reload under
+#    traffic, root restart under traffic, a broken config, an upgrade to a
+#    rebuilt package under traffic, and dpkg --purge leaving nothing behind.
+# Everything (container, veth, mounts, files) is torn down on exit, even on failure.
+set -uo pipefail
+: "${BUILD:?}" "${SRC:?}"
+cache=$BUILD/system-cache/bookworm
+pkgdir=$BUILD/pkg
+run=$(mktemp -d /tmp/ecbpf-system.XXXXXX)
+name=ecbpfsys$$
+vh=ecs${$}h vc=ecs${$}c
+net=198.18.$(($$ % 250)).
+hip=${net}1 cip=${net}2
+root=$run/root bpffs=$run/bpffs
+nspawn_pid= cpid=
+pass=0 fail=0
+
+log() { printf '== %s\n' "$*"; }
+ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$1"; }
+bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$1"; }
+check() {	# DESCRIPTION COMMAND...: pass if the command succeeds
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else bad "$what"; fi
+}
+expect_eq() {	# DESCRIPTION EXPECTED ACTUAL
+	if [ "$2" == "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
+}
+die() { bad "$*"; exit 1; }
+
+teardown() {
+	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
+		kill -TERM "$nspawn_pid" 2>/dev/null
+		for _ in $(seq 1 100); do
+			kill -0 "$nspawn_pid" 2>/dev/null || break
+			sleep 0.2
+		done
+		kill -KILL "$nspawn_pid" 2>/dev/null
+		wait "$nspawn_pid" 2>/dev/null
+	fi
+	ip link del "$vh" 2>/dev/null
+	mountpoint -q "$root" && umount -l "$root"
+	mountpoint -q "$bpffs" && umount -l "$bpffs"
+	rm -rf "$run"
+	echo "$pass passed, $fail failed"
+}
+trap teardown EXIT
+trap 'exit 1' INT TERM
+
+for t in debootstrap systemd-nspawn dpkg-buildpackage lintian nsenter; do
+	command -v "$t" >/dev/null || die "$t is not installed (scripts/bootstrap.sh)"
+done
+
+# ---- 1. the cached bookworm root ------------------------------------------
+mirror=$(sed -n 's/^URIs:[[:space:]]*\([^[:space:]]*\).*/\1/p' /etc/apt/sources.list.d/*.sources \
+	2>/dev/null | grep -m1 -v security)
+mirror=${mirror:-$(sed -n 's/^deb[[:space:]]\+\(http[^[:space:]]*\).*/\1/p' \
+	/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -1)}
+# The libraries ecbpf links are included so that a run needs no download.
+deps=systemd,systemd-sysv,dbus,iproute2,libbpf1,libjansson4,libelf1,zlib1g,libzmq5,libpcap0.8,libmicrohttpd12
+if [ ! -e "$cache/.complete" ]; then
+	log "debootstrap bookworm into $cache (from $mirror)"
+	rm -rf "$cache"
+	mkdir -p "$cache"
+	debootstrap --variant=minbase --include="$deps" bookworm "$cache" "$mirror" \
+		>"$run/debootstrap.log" 2>&1 || { tail -20 "$run/debootstrap.log"; die "debootstrap"; }
+	touch "$cache/.complete"
+fi
+mkdir -p "$root" "$run/upper" "$run/work" "$bpffs"
+mount -t overlay overlay -o "lowerdir=$cache,upperdir=$run/upper,workdir=$run/work" "$root" ||
+	die "overlay mount"
+
+# ---- 2. packages, installed without systemd running ------------------------
+comps=$(sed -n 's/^ECBPF_COMPONENTS:STRING=//p' "$BUILD/CMakeCache.txt")
+log "package ($comps)"
+ECBPF_COMPONENTS=$comps "$SRC/scripts/package.sh" "$pkgdir" >"$run/package.log" 2>&1 ||
+	{ tail -30 "$run/package.log"; die "scripts/package.sh (build or lintian)"; }
+ok "package built and lintian clean"
+version=$(dpkg-parsechangelog -l "$SRC/debian/changelog" -S Version)
+arch=$(dpkg-architecture -qDEB_HOST_ARCH)
+debs=("$pkgdir/ecbpf_${version}_$arch.deb" "$pkgdir/libecbpf0_${version}_$arch.deb")
+
+# The upgrade: the same build repacked as a newer version.
+mkdir -p "$run/debs" "$run/up"
+cp "${debs[@]}" "$run/debs/"
+upver=$version+systest1
+for d in "${debs[@]}"; do
+	p=$(dpkg-deb -f "$d" Package)
+	rm -rf "$run/up/x"
+	dpkg-deb -R "$d" "$run/up/x"
+	sed -i "s/^Version: .*/Version: $upver/; s/libecbpf0 (>= [^)]*)/libecbpf0 (>= $upver)/" \
+		"$run/up/x/DEBIAN/control"
+	dpkg-deb -b --root-owner-group "$run/up/x" "$run/debs/up_${p}_${upver}_$arch.deb" >/dev/null ||
+		die "repack $p"
+done
+
+inroot() { systemd-nspawn -q -D "$root" --register=no --pipe -E PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+cp "$run/debs/"*.deb "$root/tmp/"
+log "dpkg -i in the root (no systemd running)"
+inroot sh -c "dpkg -i /tmp/ecbpf_${version}_$arch.deb /tmp/libecbpf0_${version}_$arch.deb" \
+	>"$run/dpkg.log" 2>&1
+if ! inroot dpkg-query -W -f='${Status}' ecbpf 2>/dev/null | grep -q 'install ok installed'; then
+	inroot sh -c 'apt-get update -qq && apt-get -f install -y -qq' >>"$run/dpkg.log" 2>&1
+fi
+inroot dpkg-query -W -f='${Status}' ecbpf | grep -q 'install ok installed' ||
+	{ cat "$run/dpkg.log"; die "dpkg -i ecbpf in the chroot"; }
+ok "dpkg -i works without systemd (chroot)"
+
+# ---- 3. boot ----------------------------------------------------------------
+ip link add "$vh" type veth peer name "$vc" || die "veth"
+ip addr add "${hip}/30" dev "$vh"
+ip link set "$vh" up
+mount -t bpf bpf "$bpffs" || die "private bpffs"
+log "boot $name"
+systemd-nspawn -q -D "$root" -M "$name" --boot --register=no --capability=all \
+	--system-call-filter='bpf perf_event_open' --bind="$bpffs:/sys/fs/bpf" \
+	--network-interface="$vc" >"$run/boot.log" 2>&1 &
+nspawn_pid=$!
+for _ in $(seq 1 100); do
+	for p in $(pgrep -P "$nspawn_pid") $(pgrep -P "$(pgrep -P "$nspawn_pid" | head -1)" 2>/dev/null); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ] && cpid=$p
+	done
+	[ -n "$cpid" ] && break
+	sleep 0.2
+done
+[ -n "$cpid" ] || { cat "$run/boot.log"; die "container did not start"; }
+c() { nsenter -t "$cpid" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+state=$(timeout 60 nsenter -t "$cpid" -a systemctl is-system-running --wait 2>/dev/null)
+log "container booted: $state"
+c ip addr add "${cip}/30" dev "$vc"
+c ip link set "$vc" up
+for _ in $(seq 1 50); do ping -c1 -W1 "$cip" >/dev/null 2>&1 && break; sleep 0.2; done
+check "host reaches the container before ecbpf" ping -c1 -W1 "$cip"
+
+# ---- 4. inside --------------------------------------------------------------
+has() { [ -e "$root/lib/systemd/system/ecbpf-$1.service" ]; }
+units=(ecbpf-root)
+for u in filter fw sampler; do has "$u" && units+=("ecbpf-$u"); done
+log "units: ${units[*]}"
+
+write_config() {	# FILTER_DROP_FILE FW_RULES
+	cat >"$root/etc/ecbpf/ecbpf.conf" <<EOF
+{
+	"interfaces": ["$vc"],
+	"xdp_mode": "native",
+	"root": { "enabled": true },
+	"filter": { "enabled": $(has filter && echo true || echo false), "frags_drop": true,
+		    "drop_file": "/etc/ecbpf/drop.txt" },
+	"fw": { "enabled": $(has fw && echo true || echo false), "rules": "/etc/ecbpf/fw.rules" },
+	"sampler": { "enabled": $(has sampler && echo true || echo false), "rate": 1,
+		     "write": "/var/lib/ecbpf/samples.pcapng" }
+}
+EOF
+}
+: >"$root/etc/ecbpf/drop.txt"
+printf '# drop UDP to port 9999\nip from any to any udp dport { 9999 } name "udp9999"\n' \
+	>"$root/etc/ecbpf/fw.rules"
+write_config
+check "handler check accepts the config" c ecbpf_service_handler check
+
+check "systemctl start ${units[*]}" c systemctl start "${units[@]}"
+for u in "${units[@]}"; do
+	expect_eq "$u is active" active "$(c systemctl is-active "$u")"
+done
+root_json() { c xdp_root_loader --status --json --interface "$vc"; }
+# Facts from xdp_root_loader --status --json (parsed on the host).
+status_get() {	# PYTHON-EXPRESSION over d (the interface object)
+	root_json | /usr/bin/python3 -c "import json,sys
+d=json.load(sys.stdin)['interfaces'][0]
+slot=lambda n: ([x for x in d.get('slots', []) if x['slot'] == n] or [None])[0]
+print($1)" 2>/dev/null
+}
+slot_prog() { status_get "(slot($1) or {}).get('program') and slot($1)['program']['name'] or ''"; }
+root_id() { status_get "(d.get('root') or {}).get('id', 0)"; }
+slot_count() { status_get "slot($1)['actions']['$2']['packets'] if slot($1) else 0"; }
+c xdp_root_loader --status --interface "$vc" >"$run/status.txt" 2>&1
+check "xdp_root_loader --status shows the root on $vc" grep -q "$vc" "$run/status.txt"
+root_json >"$run/status.json" 2>&1
+check "xdp_root_loader --status --json parses" /usr/bin/python3 -c "import json; json.load(open('$run/status.json'))"
+rid=$(root_id)
+check "root attached (prog id $rid)" test "${rid:-0}" -gt 0
+if has filter; then
+	check "xdp_filter --status" c xdp_filter --status --interface "$vc"
+	c xdp_filter --status --interface "$vc" >"$run/filter.txt" 2>&1
+	check "filter status shows frags_drop from the config" grep -q 'frags_drop? true' "$run/filter.txt"
+	expect_eq "filter in slot 2" xdp_filter_prog "$(slot_prog 2)"
+fi
+has fw && expect_eq "fw in slot 5" xdp_fw "$(slot_prog 5)"
+
+check "ping passes the stack" ping -c3 -i0.2 -W1 "$cip"
+
+# A source drop rule from the config file, applied by reload.
+if has filter; then
+	echo "$hip host-side" >"$root/etc/ecbpf/drop.txt"
+	check "systemctl reload ecbpf-filter (drop host)" c systemctl reload ecbpf-filter
+	check "ping is dropped by the filter" bash -c "! ping -c2 -i0.2 -W1 '$cip' >/dev/null"
+	d=$(slot_count 2 XDP_DROP)
+	check "filter DROP counter counts the pings ($d)" test "${d:-0}" -ge 2
+	: >"$root/etc/ecbpf/drop.txt"
+	check "systemctl reload ecbpf-filter (removal)" c systemctl reload ecbpf-filter
+	check "ping passes again" ping -c2 -i0.2 -W1 "$cip"
+fi
+
+# Send N UDP datagrams to port 9999 while ACTION runs; every one must be
+# dropped by the fw slot (counted in slot 5 DROP): none passed unfiltered.
+udp_during() {	# DESCRIPTION COMMAND...
+	local what=$1 before after n=0 sent=0
+	shift
+	before=$(slot_count 5 XDP_DROP)
+	(
+		i=0
+		while [ ! -e "$run/stop" ]; do
+			echo "x" >"/dev/udp/$cip/9999"
+			i=$((i + 1))
+			sleep 0.005
+		done
+		echo "$i" >"$run/sent"
+	) &
+	local sender=$!
+	sleep 0.5
+	"$@" >"$run/action.log" 2>&1 || bad "$what: command failed: $(tail -3 "$run/action.log")"
+	sleep 0.5
+	touch "$run/stop"
+	wait "$sender"
+	rm -f "$run/stop"
+	sent=$(cat "$run/sent")
+	sleep 0.3
+	after=$(slot_count 5 XDP_DROP)
+	n=$((after - before))
+	expect_eq "$what: all $sent UDP/9999 datagrams dropped by fw" "$sent" "$n"
+}
+
+if has fw; then
+	printf 'ip from any to any udp dport { 9999 } name "udp9999"\nip from any to any udp dport { 9998 } name "udp9998"\n' \
+		>"$root/etc/ecbpf/fw.rules"
+	udp_during "reload ecbpf-fw with a new rule set" c systemctl reload ecbpf-fw
+	c xdp_fw --stats --interface "$vc" >"$run/fw.txt" 2>&1
+	check "fw stats list the new rule" grep -q udp9998 "$run/fw.txt"
+	udp_during "restart ecbpf-root" c systemctl restart ecbpf-root
+else
+	c systemctl restart ecbpf-root
+fi
+for u in "${units[@]}"; do
+	expect_eq "$u active after root restart" active "$(c systemctl is-active "$u")"
+done
+rid2=$(root_id)
+check "root replaced in place (id $rid -> $rid2)" test "${rid2:-0}" -gt 0 -a "${rid2:-0}" != "$rid"
+has filter && expect_eq "filter still in slot 2 after restart" xdp_filter_prog "$(slot_prog 2)"
+c journalctl -u ecbpf-root --no-pager -o cat >"$run/journal-root.txt" 2>&1
+check "restart skipped the detach" grep -q "restart: leaving it attached" "$run/journal-root.txt"
+
+# A broken config: start fails with the handler's message; nothing changes.
+if has fw; then
+	c systemctl stop ecbpf-fw
+	expect_eq "fw slot empty after stop" "" "$(slot_prog 5)"
+	cp "$root/etc/ecbpf/ecbpf.conf" "$run/good.conf"
+	sed -i 's/"enabled": true, "frags_drop"/"enabled": "yes", "frags_drop"/' "$root/etc/ecbpf/ecbpf.conf"
+	rid3=$(root_id)
+	check "systemctl start with a broken config fails" bash -c "! nsenter -t $cpid -a systemctl start ecbpf-fw 2>/dev/null"
+	c journalctl -u ecbpf-fw --no-pager -o cat >"$run/journal-fw.txt" 2>&1
+	check "journal has the handler's message" \
+		grep -q "/etc/ecbpf/ecbpf.conf: filter.enabled: expected true or false" "$run/journal-fw.txt"
+	check "reload with a broken config fails" bash -c "! nsenter -t $cpid -a systemctl reload ecbpf-filter 2>/dev/null"
+	expect_eq "root untouched by the broken config" "$rid3" "$(root_id)"
+	has filter && expect_eq "filter untouched by the broken config" xdp_filter_prog "$(slot_prog 2)"
+	expect_eq "fw slot still empty" "" "$(slot_prog 5)"
+	cp "$run/good.conf" "$root/etc/ecbpf/ecbpf.conf"
+	check "start ecbpf-fw again" c systemctl start ecbpf-fw
+fi
+
+# Upgrade to the rebuilt package while traffic flows.
+upgrade() {
+	c dpkg -i "/tmp/up_libecbpf0_${upver}_$arch.deb" "/tmp/up_ecbpf_${upver}_$arch.deb"
+}
+if has fw; then
+	udp_during "upgrade to $upver" upgrade
+else
+	upgrade >"$run/action.log" 2>&1 || bad "upgrade: $(tail -3 "$run/action.log")"
+fi
+expect_eq "upgraded version" "$upver" "$(c dpkg-query -W -f='${Version}' ecbpf)"
+for u in "${units[@]}"; do
+	expect_eq "$u active after upgrade" active "$(c systemctl is-active "$u")"
+done
+check "root still attached after upgrade" test "$(root_id)" -gt 0
+
+# Purge: nothing left.
+check "dpkg --purge" c dpkg --purge ecbpf libecbpf0
+link=$(c ip -d link show dev "$vc")
+check "no XDP program left on $vc" bash -c "! grep -q 'prog/xdp' <<<'$link'"
+left=$(find "$bpffs" -mindepth 1 2>/dev/null | head -5)
+expect_eq "no pins left" "" "$left"
+expect_eq "no unit files left" "" "$(ls "$root"/lib/systemd/system/ecbpf-* 2>/dev/null)"
+expect_eq "no units loaded" "" "$(c systemctl list-units --all --no-legend 'ecbpf-*' 2>/dev/null)"
+expect_eq "config purged" "no" "$([ -e "$root/etc/ecbpf/ecbpf.conf" ] && echo yes || echo no)"
+check "host still reaches the container" ping -c1 -W1 "$cip"
+[ "$fail" -eq 0 ]
