@@ -235,7 +235,7 @@ prefix
 
 opt_prefix_len
 	: %empty		{ $$ = -1; }
-	| '/' T_NUMBER		{ $$ = $2; }
+	| '/' T_NUMBER		{ $$ = $2; @$ = @2; }
 	;
 
 opt_comma
