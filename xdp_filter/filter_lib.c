@@ -237,6 +237,40 @@ int filter_parse_ips_file(FILE *f, const char *name, struct filter_prefix_list *
 	return err;
 }
 
+static void hint_set_range(__u64 *bits, uint32_t first, uint32_t n)
+{
+	for (uint32_t b = first; b < first + n; b++)
+		bits[b / 64] |= 1ULL << (b % 64);
+}
+
+void filter_hint_mark(struct filter_src_hint *h, const struct filter_prefix *p)
+{
+	if (p->family == AF_INET) {
+		uint32_t bucket = filter_bucket_v4(p->addr);
+
+		/* A prefix shorter than /16 spans 2^(16 - len) consecutive buckets. */
+		if (p->len >= 16)
+			hint_set_range(h->v4, bucket, 1);
+		else
+			hint_set_range(h->v4, bucket & ~((1U << (16 - p->len)) - 1),
+				       1U << (16 - p->len));
+		return;
+	}
+	if (p->len >= 32) {
+		hint_set_range(h->v6, filter_bucket_v6(p->addr), 1);
+	} else if (p->len >= 16) {
+		/* First group fixed, second group free in its low 32 - len bits. */
+		uint32_t g0 = (uint32_t)p->addr[0] << 8 | p->addr[1];
+		uint32_t g1 = (uint32_t)p->addr[2] << 8 | p->addr[3];
+		uint32_t span = 1U << (32 - p->len);
+
+		for (uint32_t i = 0; i < span; i++)
+			hint_set_range(h->v6, g0 ^ (g1 + i), 1);
+	} else {
+		hint_set_range(h->v6, 0, FILTER_HINT_BUCKETS);
+	}
+}
+
 static const char *yes_no(uint32_t v)
 {
 	return v ? "true" : "false";

@@ -55,6 +55,9 @@ int filter_parse_ips(const char *ips, const char *tags, struct filter_prefix_lis
  */
 int filter_parse_ips_file(FILE *f, const char *name, struct filter_prefix_list *out);
 
+/* Set the hint bits of every source bucket that prefix P can match. */
+void filter_hint_mark(struct filter_src_hint *h, const struct filter_prefix *p);
+
 /* Everything --status shows for one interface. */
 struct filter_status {
 	char ifname[IF_NAMESIZE];

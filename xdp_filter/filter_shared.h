@@ -37,20 +37,39 @@ struct filter_drop_entry {
 };
 _Static_assert(sizeof(struct filter_drop_entry) == 72, "filter_drop_entry layout");
 
-/*
- * filter_cfg (array, one entry), written only by the loader under the
- * interface lock. The prefix counts let the kernel skip an empty trie
- * without a lookup helper call.
- */
+/* filter_cfg (array, one entry), written only by the loader under the interface lock. */
 struct filter_config {
 	__u32 magic;		/* FILTER_CFG_MAGIC once initialised */
 	__u32 frags_drop;	/* 1: drop fragments (and answer first fragments) */
 	__u32 ptb_max_pps;	/* packet-too-big replies per second; 0 = none */
-	__u32 v4_prefixes;	/* entries in filter_src_v4 */
-	__u32 v6_prefixes;	/* entries in filter_src_v6 */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct filter_config) == 24, "filter_config layout");
+_Static_assert(sizeof(struct filter_config) == 16, "filter_config layout");
+
+/*
+ * filter_src_hint (array, one entry): one bit per 16-bit source bucket, set
+ * when some drop prefix can match a source in that bucket. A clear bit skips
+ * the trie lookup (a helper call and a walk of the trie): traffic from
+ * buckets without prefixes pays one load. Buckets: IPv4 the /16 (first two
+ * bytes); IPv6 the first 16-bit group XOR the second. Rebuilt by the loader
+ * from the tries after every change.
+ */
+#define FILTER_HINT_BUCKETS 65536
+struct filter_src_hint {
+	__u64 v4[FILTER_HINT_BUCKETS / 64];
+	__u64 v6[FILTER_HINT_BUCKETS / 64];
+};
+_Static_assert(sizeof(struct filter_src_hint) == 16384, "filter_src_hint layout");
+
+static inline __u32 filter_bucket_v4(const __u8 *addr)
+{
+	return (__u32)addr[0] << 8 | addr[1];
+}
+
+static inline __u32 filter_bucket_v6(const __u8 *addr)
+{
+	return ((__u32)addr[0] << 8 | addr[1]) ^ ((__u32)addr[2] << 8 | addr[3]);
+}
 
 /*
  * filter_ptb_rate (plain array, one entry: one budget for all CPUs of the

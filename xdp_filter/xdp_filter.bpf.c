@@ -89,6 +89,13 @@ struct {
 	__type(value, struct filter_stats);
 } filter_stats SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct filter_src_hint);
+} filter_src_hint SEC(".maps");
+
 /* One budget per interface, shared by all CPUs: not per CPU on purpose. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -96,12 +103,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct filter_ptb_rate);
 } filter_ptb_rate SEC(".maps");
-
-/* A decision: reason 0 means "continue to the next slot". */
-struct decision {
-	__u32 reason;
-	__u64 meta;
-};
 
 static __always_inline __u32 filter_count(__u32 idx, __u32 reason)
 {
@@ -111,6 +112,12 @@ static __always_inline __u32 filter_count(__u32 idx, __u32 reason)
 	if (st && idx < FILTER_C_MAX)
 		st->count[idx]++;
 	return reason;
+}
+
+/* May a drop prefix match a source in BUCKET? A clear bit saves the trie lookup. */
+static __always_inline int hint_set(const __u64 *bits, __u32 bucket)
+{
+	return (bits[(bucket >> 6) & (FILTER_HINT_BUCKETS / 64 - 1)] >> (bucket & 63)) & 1;
 }
 
 static __always_inline __u32 reason_action(__u32 reason)
@@ -343,7 +350,8 @@ static __always_inline __u32 ptb_reply6(struct xdp_md *ctx, struct ecbpf_pkt *pk
 }
 
 static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *pkt,
-					 struct filter_config *cfg, __u64 *meta)
+					 struct filter_config *cfg, struct filter_src_hint *hint,
+					 __u64 *meta)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -368,8 +376,8 @@ static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *p
 	if (frag & IP4_EVIL)
 		return filter_count(FILTER_C_EVIL_BIT_DROP, ECBPF_R_FILTER_EVIL_BIT);
 
-	/* 4. Source drop list; an empty trie costs no lookup. */
-	if (cfg->v4_prefixes) {
+	/* 4. Source drop list; the hint spares most sources the trie lookup. */
+	if (hint_set(hint->v4, filter_bucket_v4((__u8 *)&ip->saddr))) {
 		struct filter_key_v4 key = { .prefixlen = 32 };
 
 		__builtin_memcpy(key.addr, &ip->saddr, sizeof(key.addr));
@@ -396,7 +404,8 @@ static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *p
 }
 
 static __always_inline __u32 filter_ipv6(struct xdp_md *ctx, struct ecbpf_pkt *pkt,
-					 struct filter_config *cfg, __u64 *meta)
+					 struct filter_config *cfg, struct filter_src_hint *hint,
+					 __u64 *meta)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -413,7 +422,7 @@ static __always_inline __u32 filter_ipv6(struct xdp_md *ctx, struct ecbpf_pkt *p
 		return filter_count(FILTER_C_IP6_LENGTH_ERR, ECBPF_R_FILTER_IP_LEN);
 
 	/* 4. Source drop list. */
-	if (cfg->v6_prefixes) {
+	if (hint_set(hint->v6, filter_bucket_v6(ip6->saddr.in6_u.u6_addr8))) {
 		struct filter_key_v6 key = { .prefixlen = 128 };
 
 		__builtin_memcpy(key.addr, &ip6->saddr, sizeof(key.addr));
@@ -456,19 +465,21 @@ SEC("xdp")
 int xdp_filter_prog(struct xdp_md *ctx)
 {
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
+	struct filter_src_hint *hint;
 	struct filter_config *cfg;
 	__u64 meta = 0;
 	__u32 key = 0, reason = 0;
 
 	cfg = bpf_map_lookup_elem(&filter_cfg, &key);
-	if (!pkt || !cfg)
+	hint = bpf_map_lookup_elem(&filter_src_hint, &key);
+	if (!pkt || !cfg || !hint)
 		return ecbpf_verdict(ctx, XDP_ABORTED, ECBPF_R_INTERNAL, 0);
 	if (pkt->l3_off < ETH_HLEN || pkt->l3_off > pkt->len)
 		reason = filter_count(FILTER_C_ETH_FRAME_ERR, ECBPF_R_INTERNAL);
 	else if (pkt->eth_proto == ETH_P_IP)
-		reason = filter_ipv4(ctx, pkt, cfg, &meta);
+		reason = filter_ipv4(ctx, pkt, cfg, hint, &meta);
 	else if (pkt->eth_proto == ETH_P_IPV6)
-		reason = filter_ipv6(ctx, pkt, cfg, &meta);
+		reason = filter_ipv6(ctx, pkt, cfg, hint, &meta);
 	if (!reason)
 		return ecbpf_next(ctx);
 	return ecbpf_verdict(ctx, reason_action(reason), reason, meta);

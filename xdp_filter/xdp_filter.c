@@ -24,9 +24,10 @@
 
 #define MAX_IFACES 64
 
-enum filter_map { M_CFG, M_STATS, M_SRC_V4, M_SRC_V6, M_PTB_RATE, M_N };
+enum filter_map { M_CFG, M_STATS, M_SRC_V4, M_SRC_V6, M_HINT, M_PTB_RATE, M_N };
 static const char *const map_names[M_N] = {
-	"filter_cfg", "filter_stats", "filter_src_v4", "filter_src_v6", "filter_ptb_rate",
+	"filter_cfg", "filter_stats", "filter_src_v4", "filter_src_v6", "filter_src_hint",
+	"filter_ptb_rate",
 };
 
 struct options {
@@ -138,32 +139,38 @@ static int cfg_write(const struct ecbpf_iface *ifc, int fd, const struct filter_
 	return 0;
 }
 
-/* Entries of an LPM trie (the kernel keeps no count the program can read cheaply). */
-static uint32_t trie_count(int fd, size_t key_size)
+/* Rebuild the source hint from both tries: a bit per bucket some prefix can match. */
+static int update_hint(const struct ecbpf_iface *ifc, const int *fds)
 {
+	struct filter_src_hint *hint = calloc(1, sizeof(*hint));
 	uint8_t key[32], next[32];
-	uint32_t n = 0;
-	void *prev = NULL;
+	__u32 zero = 0;
+	int err = 0;
 
-	while (!bpf_map_get_next_key(fd, prev, next)) {
-		memcpy(key, next, key_size);
-		prev = key;
-		n++;
+	if (!hint)
+		return -ENOMEM;
+	for (int m = M_SRC_V4; m <= M_SRC_V6; m++) {
+		size_t ksize = m == M_SRC_V4 ? sizeof(struct filter_key_v4)
+					     : sizeof(struct filter_key_v6);
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fds[m], prev, next)) {
+			struct filter_prefix p = { .family = m == M_SRC_V4 ? AF_INET : AF_INET6 };
+
+			memcpy(key, next, ksize);
+			prev = key;
+			memcpy(&p.len, key, sizeof(p.len));
+			memcpy(p.addr, key + 4, ksize - 4);
+			filter_hint_mark(hint, &p);
+		}
 	}
-	return n;
-}
-
-/* Remember the prefix counts: the kernel skips the lookup in an empty trie. */
-static int update_counts(const struct ecbpf_iface *ifc, const int *fds)
-{
-	struct filter_config cfg;
-	int err = cfg_read(fds[M_CFG], &cfg);
-
-	if (err)
-		return err;
-	cfg.v4_prefixes = trie_count(fds[M_SRC_V4], sizeof(struct filter_key_v4));
-	cfg.v6_prefixes = trie_count(fds[M_SRC_V6], sizeof(struct filter_key_v6));
-	return cfg_write(ifc, fds[M_CFG], &cfg);
+	if (bpf_map_update_elem(fds[M_HINT], &zero, hint, BPF_ANY)) {
+		err = -errno;
+		ecbpf_log(ECBPF_WARN, "%s: cannot write filter_src_hint: %s", ifc->name,
+			  strerror(-err));
+	}
+	free(hint);
+	return err;
 }
 
 static void prefix_key(const struct filter_prefix *p, void *key)
@@ -382,7 +389,7 @@ static int change_one(struct ecbpf_iface *ifc, const struct options *o,
 	if (!err && o->drop)
 		err = apply_drops(ifc, fds, l, o->drop);
 	if (!err && (o->clear || o->drop || o->op == 'a'))
-		err = update_counts(ifc, fds);
+		err = update_hint(ifc, fds);
 	if (!err && o->clear_status)
 		err = stats_clear(fds);
 close:

@@ -6,13 +6,15 @@
  *	ns/packet by BPF_PROG_TEST_RUN on a 64-byte IPv4 UDP frame (and a
  *	72-byte IPv6 one) that matches no decision: a bare XDP_PASS, the root
  *	alone, root + filter with empty drop tries, and root + filter with
- *	10,000 prefixes in each trie, as ratios to the bare program.
+ *	10,000 prefixes in each trie (the frame's hint bucket clear, and
+ *	marked so the trie is walked), as ratios to the bare program.
  */
 #include <getopt.h>
 #include <bpf/libbpf.h>
 #include <ecbpf/ecbpf.h>
 #include "bench_lib.h"
 #include "filter_shared.h"
+#include "filter_lib.h"
 #include "test_bare.skel.h"
 #include "xdp_filter.skel.h"
 
@@ -58,30 +60,48 @@ static int covers(const uint8_t *addr, uint32_t len, const uint8_t *src)
 }
 
 /*
- * N prefixes spread over the whole address space (lengths 8-32 for IPv4,
- * 16-128 for IPv6), none covering the frame's source, so every lookup walks
- * a realistic trie and misses.
+ * N prefixes spread over the whole address space, with the lengths of real
+ * block lists (IPv4 /16-/32, IPv6 /32-/128 in 2000::/3), none covering the
+ * frame's source. With MARK_OWN_BUCKET the frame's hint bucket is marked, so
+ * every lookup walks the trie and misses (the worst case); without it no
+ * prefix shares the frame's bucket (the common case: the hint saves the walk).
  */
-static int fill_tries(struct xdp_filter *f, int n, const uint8_t *src4, const uint8_t *src6)
+static void hint_add(struct filter_src_hint *h, int family, const uint8_t *addr, uint32_t len)
+{
+	struct filter_prefix p = { .family = family, .len = len };
+
+	memcpy(p.addr, addr, family == AF_INET ? 4 : 16);
+	filter_hint_mark(h, &p);
+}
+
+static int fill_tries(struct xdp_filter *f, int n, const uint8_t *src4, const uint8_t *src6,
+		      int mark_own_bucket)
 {
 	struct filter_drop_entry val = { .tag = "bench", .load_time = 1 };
+	struct filter_src_hint *hint = calloc(1, sizeof(*hint));
 	uint32_t seed = 0x2545f491;
-	int v4 = 0, v6 = 0;
+	int v4 = 0, v6 = 0, err = 0;
+	__u32 zero = 0;
+
+	if (!hint)
+		return -ENOMEM;
 
 	while (v4 < n) {
-		struct filter_key_v4 k = { .prefixlen = 8 + xorshift(&seed) % 25 };
+		struct filter_key_v4 k = { .prefixlen = 16 + xorshift(&seed) % 17 };
 		uint32_t a = xorshift(&seed);
 
 		memcpy(k.addr, &a, 4);
 		mask(k.addr, k.prefixlen, 32);
-		if (covers(k.addr, k.prefixlen, src4))
+		if (covers(k.addr, k.prefixlen, src4) ||
+		    (!mark_own_bucket && filter_bucket_v4(k.addr) == filter_bucket_v4(src4)))
 			continue;
 		if (bpf_map_update_elem(bpf_map__fd(f->maps.filter_src_v4), &k, &val, BPF_NOEXIST))
 			continue;	/* duplicate */
+		hint_add(hint, AF_INET, k.addr, k.prefixlen);
 		v4++;
 	}
 	while (v6 < n) {
-		struct filter_key_v6 k = { .prefixlen = 16 + xorshift(&seed) % 113 };
+		struct filter_key_v6 k = { .prefixlen = 32 + xorshift(&seed) % 97 };
 
 		for (int i = 0; i < 16; i += 4) {
 			uint32_t a = xorshift(&seed);
@@ -90,18 +110,43 @@ static int fill_tries(struct xdp_filter *f, int n, const uint8_t *src4, const ui
 		}
 		k.addr[0] = 0x20 | (k.addr[0] & 0x1f);	/* 2000::/3, global unicast */
 		mask(k.addr, k.prefixlen, 128);
-		if (covers(k.addr, k.prefixlen, src6))
+		if (covers(k.addr, k.prefixlen, src6) ||
+		    (!mark_own_bucket && filter_bucket_v6(k.addr) == filter_bucket_v6(src6)))
 			continue;
 		if (bpf_map_update_elem(bpf_map__fd(f->maps.filter_src_v6), &k, &val, BPF_NOEXIST))
 			continue;
+		hint_add(hint, AF_INET6, k.addr, k.prefixlen);
 		v6++;
 	}
-	return 0;
+	/*
+	 * Worst case: a prefix next to the frame's source (same /16, same IPv6
+	 * /32), so the hint sends it to the trie and the walk goes deep.
+	 */
+	if (mark_own_bucket) {
+		struct filter_key_v4 k4 = { .prefixlen = 24 };
+		struct filter_key_v6 k6 = { .prefixlen = 64 };
+
+		memcpy(k4.addr, src4, 4);
+		k4.addr[2] ^= 0x80;
+		mask(k4.addr, 24, 32);
+		memcpy(k6.addr, src6, 16);
+		k6.addr[6] ^= 0x80;
+		mask(k6.addr, 64, 128);
+		if (bpf_map_update_elem(bpf_map__fd(f->maps.filter_src_v4), &k4, &val, BPF_ANY) ||
+		    bpf_map_update_elem(bpf_map__fd(f->maps.filter_src_v6), &k6, &val, BPF_ANY))
+			err = -errno;
+		hint_add(hint, AF_INET, k4.addr, 24);
+		hint_add(hint, AF_INET6, k6.addr, 64);
+	}
+	if (!err && bpf_map_update_elem(bpf_map__fd(f->maps.filter_src_hint), &zero, hint, BPF_ANY))
+		err = -errno;
+	free(hint);
+	return err;
 }
 
 /* A private stack as an attach leaves it (sampling 1 in 2500), optionally with the filter in slot 2. */
-static int rig_new(struct rig *r, int with_filter, int prefixes, const uint8_t *src4,
-		   const uint8_t *src6)
+static int rig_new(struct rig *r, int with_filter, int prefixes, int mark_own_bucket,
+		   const uint8_t *src4, const uint8_t *src6)
 {
 	struct ecbpf_cfg cfg = { .sample_rate = ECBPF_SAMPLE_RATE_DEFAULT,
 				 .snaplen = ECBPF_SNAPLEN_DEFAULT };
@@ -128,8 +173,9 @@ static int rig_new(struct rig *r, int with_filter, int prefixes, const uint8_t *
 	if (err)
 		return err;
 	if (prefixes) {
-		fill_tries(r->filter, prefixes, src4, src6);
-		fcfg.v4_prefixes = fcfg.v6_prefixes = prefixes;
+		err = fill_tries(r->filter, prefixes, src4, src6, mark_own_bucket);
+		if (err)
+			return err;
 	}
 	if (bpf_map_update_elem(bpf_map__fd(r->filter->maps.filter_cfg), &key, &fcfg, BPF_ANY))
 		return -errno;
@@ -165,10 +211,11 @@ static int bench_frame(const char *what, const struct pkt *p, struct rig *rig, i
 		"bare XDP_PASS (floor)",
 		"root alone (0 slots)",
 		"root + filter, empty drop tries",
-		"root + filter, 10,000 prefixes per trie",
+		"root + filter, 10k prefixes/trie, hint miss",
+		"root + filter, 10k prefixes/trie, trie walk",
 	};
-	static const char *const targets[] = { "", "", "<= 1.50x", "" };
-	struct bench_case c[4] = {};
+	static const char *const targets[] = { "", "", "<= 1.50x", "", "" };
+	struct bench_case c[5] = {};
 	char title[200];
 	int err;
 
@@ -209,7 +256,7 @@ int main(int argc, char **argv)
 	};
 	uint32_t runs = 11, repeat = 1000000;
 	struct test_bare *bare;
-	struct rig rig[3] = {};
+	struct rig rig[4] = {};
 	struct pkt p4, p6;
 	const struct iphdr *ip;
 	const struct ipv6hdr *ip6;
@@ -241,18 +288,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_filter: cannot load test_bare: %s\n", strerror(errno));
 		return 1;
 	}
-	for (int i = 0; i < 3 && !err; i++)
-		err = rig_new(&rig[i], i > 0, i == 2 ? BENCH_PREFIXES : 0,
+	for (int i = 0; i < 4 && !err; i++)
+		err = rig_new(&rig[i], i > 0, i >= 2 ? BENCH_PREFIXES : 0, i == 3,
 			      (const uint8_t *)&ip->saddr, ip6->saddr.s6_addr);
 	if (err) {
 		fprintf(stderr, "bench_filter: cannot build the stacks: %s\n", strerror(-err));
 		goto out;
 	}
-	err = bench_frame("IPv4", &p4, rig, 3, bare, runs, repeat);
+	err = bench_frame("IPv4", &p4, rig, 4, bare, runs, repeat);
 	if (!err)
-		err = bench_frame("IPv6", &p6, rig, 3, bare, runs, repeat);
+		err = bench_frame("IPv6", &p6, rig, 4, bare, runs, repeat);
 out:
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		rig_free(&rig[i]);
 	test_bare__destroy(bare);
 	return err ? 1 : 0;

@@ -13,6 +13,7 @@
 #include <ecbpf/ecbpf.h>
 #include "pktbuild.h"
 #include "filter_shared.h"
+#include "filter_lib.h"
 #include "xdp_filter.skel.h"
 
 #define SLOT ECBPF_SLOT_FILTER
@@ -102,34 +103,26 @@ static struct ecbpf_slot_stats slot_stats(void)
 	return s;
 }
 
-static void drop_v4(const char *addr, uint32_t len)
+/* Add a drop prefix the way the loader does: the trie entry, then its hint bits. */
+static void drop_prefix(const char *cidr)
 {
-	struct filter_key_v4 k = { .prefixlen = len };
+	static struct filter_src_hint hint;
 	struct filter_drop_entry v = { .tag = "test", .load_time = 1 };
-	__u32 key = 0;
-	struct filter_config cfg;
-	int cfd = bpf_map__fd(skel->maps.filter_cfg);
+	uint8_t key[sizeof(struct filter_key_v6)];
+	struct filter_prefix p;
+	bool masked;
+	__u32 zero = 0;
+	int hfd = bpf_map__fd(skel->maps.filter_src_hint);
 
-	inet_pton(AF_INET, addr, k.addr);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.filter_src_v4), &k, &v, 0), 0);
-	ck_assert_int_eq(bpf_map_lookup_elem(cfd, &key, &cfg), 0);
-	cfg.v4_prefixes++;
-	ck_assert_int_eq(bpf_map_update_elem(cfd, &key, &cfg, 0), 0);
-}
-
-static void drop_v6(const char *addr, uint32_t len)
-{
-	struct filter_key_v6 k = { .prefixlen = len };
-	struct filter_drop_entry v = { .tag = "test", .load_time = 1 };
-	__u32 key = 0;
-	struct filter_config cfg;
-	int cfd = bpf_map__fd(skel->maps.filter_cfg);
-
-	inet_pton(AF_INET6, addr, k.addr);
-	ck_assert_int_eq(bpf_map_update_elem(bpf_map__fd(skel->maps.filter_src_v6), &k, &v, 0), 0);
-	ck_assert_int_eq(bpf_map_lookup_elem(cfd, &key, &cfg), 0);
-	cfg.v6_prefixes++;
-	ck_assert_int_eq(bpf_map_update_elem(cfd, &key, &cfg, 0), 0);
+	ck_assert_int_eq(filter_parse_cidr(cidr, &p, &masked), 0);
+	memcpy(key, &p.len, 4);
+	memcpy(key + 4, p.addr, p.family == AF_INET ? 4 : 16);
+	ck_assert_int_eq(bpf_map_update_elem(p.family == AF_INET ?
+					     bpf_map__fd(skel->maps.filter_src_v4) :
+					     bpf_map__fd(skel->maps.filter_src_v6), key, &v, 0), 0);
+	ck_assert_int_eq(bpf_map_lookup_elem(hfd, &zero, &hint), 0);
+	filter_hint_mark(&hint, &p);
+	ck_assert_int_eq(bpf_map_update_elem(hfd, &zero, &hint, 0), 0);
 }
 
 static void udp4(struct pkt *p, const char *src)
@@ -317,7 +310,7 @@ START_TEST(filter_drops_ipv4_source_in_prefix)
 	struct pkt p;
 	struct run r;
 
-	drop_v4("192.0.2.0", 24);
+	drop_prefix("192.0.2.0/24");
 	udp4(&p, "192.0.3.10");		/* outside the prefix */
 	r = run(&p);
 	ck_assert_uint_eq(r.action, XDP_PASS);
@@ -333,7 +326,7 @@ START_TEST(filter_drops_ipv6_source_in_prefix)
 	struct pkt p;
 	struct run r;
 
-	drop_v6("2001:db8:1::", 48);
+	drop_prefix("2001:db8:1::/48");
 	udp6(&p, "2001:db8:3::10");
 	r = run(&p);
 	ck_assert_uint_eq(r.action, XDP_PASS);
@@ -341,6 +334,36 @@ START_TEST(filter_drops_ipv6_source_in_prefix)
 	udp6(&p, CLIENT6);
 	r = run(&p);
 	expect(&r, XDP_DROP, ECBPF_R_FILTER_SRC_DROP, FILTER_C_IP6_DROP);
+}
+END_TEST
+
+/* Prefixes shorter than a hint bucket (/16, and /32 for IPv6) must still match everywhere. */
+START_TEST(filter_drops_sources_in_short_prefixes)
+{
+	struct pkt p;
+	struct run r;
+
+	drop_prefix("10.0.0.0/9");
+	drop_prefix("2001:db8::/29");
+	drop_prefix("3000::/8");
+	udp4(&p, "10.127.255.1");
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	udp4(&p, "10.128.0.1");
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_PASS);
+	udp6(&p, "2001:dbf:1::1");
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	udp6(&p, "2001:dc0::1");
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_PASS);
+	udp6(&p, "30ff:1234::1");
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	ck_assert_uint_eq(counter(FILTER_C_IP_DROP), 1);
+	ck_assert_uint_eq(counter(FILTER_C_IP6_DROP), 2);
+	ck_assert_uint_eq(reason_count(ECBPF_R_FILTER_SRC_DROP), 3);
 }
 END_TEST
 
@@ -588,8 +611,8 @@ START_TEST(filter_aborts_truncated_packets_at_every_boundary)
 	struct pkt p;
 
 	set_cfg(1, FILTER_PTB_PPS_DEFAULT);
-	drop_v4("0.0.0.0", 0);
-	drop_v6("::", 0);
+	drop_prefix("0.0.0.0/0");
+	drop_prefix("::/0");
 	frag4(&p, 1, 0, 1, 32);
 	check_truncations(&p);
 	ck_assert_uint_gt(counter(FILTER_C_IP_LENGTH_ERR), 0);
@@ -619,6 +642,7 @@ int main(void)
 	tcase_add_test(tc, filter_drops_evil_bit);
 	tcase_add_test(tc, filter_drops_ipv4_source_in_prefix);
 	tcase_add_test(tc, filter_drops_ipv6_source_in_prefix);
+	tcase_add_test(tc, filter_drops_sources_in_short_prefixes);
 	tcase_add_test(tc, filter_passes_fragments_when_frags_drop_off);
 	tcase_add_test(tc, filter_drops_later_ipv4_fragment);
 	tcase_add_test(tc, filter_drops_later_ipv6_fragment);

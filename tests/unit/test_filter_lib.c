@@ -203,6 +203,57 @@ START_TEST(ips_file_errors_carry_the_line_number)
 }
 END_TEST
 
+static int bit(const __u64 *bits, uint32_t b)
+{
+	return (bits[b / 64] >> (b % 64)) & 1;
+}
+
+static int bits_set(const __u64 *bits)
+{
+	int n = 0;
+
+	for (uint32_t b = 0; b < FILTER_HINT_BUCKETS; b++)
+		n += bit(bits, b);
+	return n;
+}
+
+static void mark(struct filter_src_hint *h, const char *cidr)
+{
+	struct filter_prefix p;
+	bool masked;
+
+	ck_assert_int_eq(filter_parse_cidr(cidr, &p, &masked), 0);
+	filter_hint_mark(h, &p);
+}
+
+START_TEST(hint_marks_every_bucket_a_prefix_can_match)
+{
+	static struct filter_src_hint h;
+
+	memset(&h, 0, sizeof(h));
+	mark(&h, "192.0.2.0/24");		/* bucket 192.0 */
+	ck_assert_int_eq(bits_set(h.v4), 1);
+	ck_assert(bit(h.v4, 192 << 8 | 0));
+	mark(&h, "10.0.0.0/9");			/* 10.0 .. 10.127: 128 buckets */
+	ck_assert_int_eq(bits_set(h.v4), 129);
+	ck_assert(bit(h.v4, 10 << 8 | 0) && bit(h.v4, 10 << 8 | 127));
+	ck_assert(!bit(h.v4, 10 << 8 | 128));
+	mark(&h, "0.0.0.0/0");
+	ck_assert_int_eq(bits_set(h.v4), FILTER_HINT_BUCKETS);
+	ck_assert_int_eq(bits_set(h.v6), 0);
+
+	mark(&h, "2001:db8:1::/48");		/* bucket 0x2001 ^ 0x0db8 */
+	ck_assert_int_eq(bits_set(h.v6), 1);
+	ck_assert(bit(h.v6, 0x2001 ^ 0x0db8));
+	mark(&h, "2001:db8::/29");		/* second group 0x0db8 .. 0x0dbf */
+	ck_assert_int_eq(bits_set(h.v6), 8);
+	for (uint32_t g1 = 0x0db8; g1 <= 0x0dbf; g1++)
+		ck_assert(bit(h.v6, 0x2001 ^ g1));
+	mark(&h, "3000::/8");			/* shorter than the first group: everything */
+	ck_assert_int_eq(bits_set(h.v6), FILTER_HINT_BUCKETS);
+}
+END_TEST
+
 static void sample_status(struct filter_status *st)
 {
 	struct filter_prefix p;
@@ -349,6 +400,7 @@ int main(void)
 	tcase_add_test(tc, ips_list_reports_masked_host_bits);
 	tcase_add_test(tc, ips_file_reads_cidrs_tags_comments_and_blank_lines);
 	tcase_add_test(tc, ips_file_errors_carry_the_line_number);
+	tcase_add_test(tc, hint_marks_every_bucket_a_prefix_can_match);
 	tcase_add_test(tc, status_text_follows_the_reference);
 	tcase_add_test(tc, status_json_carries_the_same_facts);
 	tcase_add_test(tc, status_of_an_interface_without_the_filter);
