@@ -142,7 +142,10 @@ int xdp_fw(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct fw_bitmap *bp, *bl, *bt, *bs, *bd, *b1, *b2, *b3, *b4;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
-	__u8 *l3, *l4, *src, *dst;
+	struct {
+		__u8 src[16], dst[16];
+	} addr = {};
+	__u8 *l3, *l4;
 	int is6, proto, rule = -1, reason;
 	__u32 key;
 	__u64 sum, *hits;
@@ -192,20 +195,25 @@ int xdp_fw(struct xdp_md *ctx)
 
 	l3 = data + (pkt->l3_off & 0xff);
 	l4 = data + (pkt->l4_off & 0xfff);
+	/*
+	 * The addresses go to the stack, zero-padded: clang may fold the IPv4
+	 * and IPv6 trie walks into one, and the verifier must then see every
+	 * byte it could read as initialised and in bounds.
+	 */
 	if (is6) {
 		if ((void *)(l3 + 40) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		src = l3 + 8;
-		dst = l3 + 24;
+		__builtin_memcpy(addr.src, l3 + 8, 16);
+		__builtin_memcpy(addr.dst, l3 + 24, 16);
 	} else {
 		if ((void *)(l3 + 20) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		src = l3 + 12;
-		dst = l3 + 16;
+		__builtin_memcpy(addr.src, l3 + 12, 4);
+		__builtin_memcpy(addr.dst, l3 + 16, 4);
 	}
 
 	bp = fw_class(&key, FW_CLS_PROTO + proto);
@@ -219,14 +227,14 @@ int xdp_fw(struct xdp_md *ctx)
 		bt = fw_class(&key, FW_CLS_TTL + pkt->ttl);
 	if (is6) {
 		if (ACTIVE(FW_SEL_SRC6))
-			bs = fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, src, 16);
+			bs = fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, addr.src, 16);
 		if (ACTIVE(FW_SEL_DST6))
-			bd = fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, dst, 16);
+			bd = fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, addr.dst, 16);
 	} else {
 		if (ACTIVE(FW_SEL_SRC4))
-			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, src, 4);
+			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, addr.src, 4);
 		if (ACTIVE(FW_SEL_DST4))
-			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, dst, 4);
+			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, addr.dst, 4);
 	}
 
 	if (proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6 || proto == FW_PROTO_UDP4 ||
