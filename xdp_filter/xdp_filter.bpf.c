@@ -389,7 +389,9 @@ static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *p
 	if (!(frag & (IP4_MF | IP4_OFFSET)) || !cfg->frags_drop)
 		return 0;
 	payload = tot_len - sizeof(*ip);
-	if ((frag & IP4_OFFSET) || !(frag & IP4_MF) || payload < 8 || payload % 8)
+	/* A multicast or broadcast source cannot be answered: it would be a reflection. */
+	if ((frag & IP4_OFFSET) || !(frag & IP4_MF) || payload < 8 || payload % 8 ||
+	    (((__u8 *)&ip->saddr)[0] & 0xf0) == 0xe0 || ip->saddr == 0xffffffff)
 		return filter_count(FILTER_C_IP_FRAG_DROP, ECBPF_R_FILTER_FRAG_DROP);
 	if (!ptb_budget(cfg->ptb_max_pps)) {
 		filter_count(FILTER_C_IP_FRAG_DROP, 0);
@@ -441,7 +443,8 @@ static __always_inline __u32 filter_ipv6(struct xdp_md *ctx, struct ecbpf_pkt *p
 	frag = bpf_ntohs(fh[1]);
 	frag_end = (void *)(fh + 4) - (void *)ip6;
 	payload = ip_len > frag_end ? ip_len - frag_end : 0;
-	if ((frag & IP6_FRAG_OFFSET) || !(frag & IP6_FRAG_MORE) || payload < 8 || payload % 8)
+	if ((frag & IP6_FRAG_OFFSET) || !(frag & IP6_FRAG_MORE) || payload < 8 || payload % 8 ||
+	    ip6->saddr.in6_u.u6_addr8[0] == 0xff)
 		return filter_count(FILTER_C_IP6_FRAG_DROP, ECBPF_R_FILTER_FRAG_DROP);
 	if (!ptb_budget(cfg->ptb_max_pps)) {
 		filter_count(FILTER_C_IP6_FRAG_DROP, 0);

@@ -470,6 +470,34 @@ static void check_ptb4(int vlan)
 	ck_assert_uint_eq(r.out[want.l4_off + 6] << 8 | r.out[want.l4_off + 7], 1500);
 }
 
+START_TEST(filter_never_answers_a_multicast_or_broadcast_source)
+{
+	struct pkt p;
+	struct iphdr *ip;
+	struct ipv6hdr *ip6;
+	struct run r;
+
+	set_cfg(1, FILTER_PTB_PPS_DEFAULT);
+	frag4(&p, 0, 0, 1, 64);
+	ip = (void *)(p.buf + p.l3_off);
+	inet_pton(AF_INET, "224.0.0.1", &ip->saddr);
+	ip->check = 0;
+	ip->check = inet_csum(ip, 20);
+	r = run(&p);
+	expect(&r, XDP_DROP, ECBPF_R_FILTER_FRAG_DROP, FILTER_C_IP_FRAG_DROP);
+	ip->saddr = 0xffffffff;
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	frag6(&p, 0, 0, 1, 64);
+	ip6 = (void *)(p.buf + p.l3_off);
+	inet_pton(AF_INET6, "ff02::1", &ip6->saddr);
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	ck_assert_uint_eq(counter(FILTER_C_IP6_FRAG_DROP), 1);
+	ck_assert_uint_eq(counter(FILTER_C_PTB_SENT), 0);
+}
+END_TEST
+
 START_TEST(filter_answers_ipv4_first_fragment_with_frag_needed)
 {
 	check_ptb4(0);
@@ -647,6 +675,7 @@ int main(void)
 	tcase_add_test(tc, filter_drops_later_ipv4_fragment);
 	tcase_add_test(tc, filter_drops_later_ipv6_fragment);
 	tcase_add_test(tc, filter_drops_first_fragment_with_odd_payload);
+	tcase_add_test(tc, filter_never_answers_a_multicast_or_broadcast_source);
 	tcase_add_test(tc, filter_answers_ipv4_first_fragment_with_frag_needed);
 	tcase_add_test(tc, filter_answers_vlan_ipv4_first_fragment_with_frag_needed);
 	tcase_add_test(tc, filter_answers_ipv6_first_fragment_with_packet_too_big);
