@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "fw_load.h"
@@ -485,8 +487,12 @@ int fw_install(struct ecbpf_iface *ifc, const struct fw_ruleset *rs, const struc
 	/*
 	 * Packets the old generation counted between our read and the swap:
 	 * add them to the new bases (user space is the only writer of those).
+	 * XDP runs under RCU; MEMBARRIER_CMD_GLOBAL waits for a grace period,
+	 * so every run of the old program has finished before we read.
 	 */
 	if (have_old && old.nrules) {
+		if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0))
+			ecbpf_log(ECBPF_DEBUG, "membarrier: %s", strerror(errno));
 		after = calloc(old.nrules, sizeof(*after));
 		if (after && !fw_hits_read(old.hits_fd, old.nrules, after)) {
 			int base_fd = bpf_map__fd(skel->maps.fw_rule_base);
