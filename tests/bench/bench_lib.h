@@ -10,6 +10,7 @@
 #define ECBPF_BENCH_LIB_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,24 +123,37 @@ static inline int bench_run(struct bench_case *c, int ncases, int runs,
 	return 0;
 }
 
-/*
- * Print one table: each case's median, its spread, its ratio to case 0 (the
- * floor) and an optional target text per case ("<= 1.25x").
- */
-static inline void bench_print(const char *title, const char *unit, const struct bench_case *c,
-			       int ncases, const char *const *target)
+/* Best run of a case: the lowest ns/packet, or with HIGHER_IS_BETTER the highest rate. */
+static inline double bench_best(const struct bench_case *c, bool higher_is_better)
 {
+	double best = c->runs[0];
+
+	for (int r = 1; r < c->n; r++)
+		if (higher_is_better ? c->runs[r] > best : c->runs[r] < best)
+			best = c->runs[r];
+	return best;
+}
+
+/*
+ * Print one table: each case's median and spread, its ratio to case 0 (the
+ * floor) by medians and by best runs (steadier on a shared machine), and an
+ * optional target text per case ("<= 1.25x").
+ */
+static inline void bench_print(const char *title, const char *unit, bool higher_is_better,
+			       const struct bench_case *c, int ncases, const char *const *target)
+{
+	double floor_best = bench_best(&c[0], higher_is_better);
+
 	printf("\n%s\n", title);
-	printf("%-44s | %12s | %21s | %7s | %s\n", "program", unit, "min .. max", "ratio",
-	       "target");
+	printf("%-44s | %12s | %23s | %7s | %10s | %s\n", "program", unit, "best .. worst",
+	       "ratio", "best ratio", "target");
 	for (int i = 0; i < ncases; i++) {
-		double lo = c[i].runs[0], hi = c[i].runs[0];
-		for (int r = 1; r < c[i].n; r++) {
-			lo = c[i].runs[r] < lo ? c[i].runs[r] : lo;
-			hi = c[i].runs[r] > hi ? c[i].runs[r] : hi;
-		}
-		printf("%-44s | %12.1f | %9.1f .. %9.1f | %6.2fx | %s\n", c[i].name, c[i].median,
-		       lo, hi, c[i].median / c[0].median, target && target[i] ? target[i] : "");
+		double best = bench_best(&c[i], higher_is_better);
+		double worst = bench_best(&c[i], !higher_is_better);
+
+		printf("%-44s | %12.1f | %10.1f .. %10.1f | %6.2fx | %9.2fx | %s\n", c[i].name,
+		       c[i].median, best, worst, c[i].median / c[0].median, best / floor_best,
+		       target && target[i] ? target[i] : "");
 	}
 	fflush(stdout);
 }

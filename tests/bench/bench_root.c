@@ -145,7 +145,7 @@ static int bench_testrun(int runs, int repeat)
 		snprintf(title, sizeof(title),
 			 "root dispatcher, BPF_PROG_TEST_RUN, 64-byte UDP, repeat %d, median of %d",
 			 repeat, runs);
-		bench_print(title, "ns/packet", c, 5, targets);
+		bench_print(title, "ns/packet", false, c, 5, targets);
 	}
 out:
 	for (int i = 0; i < 4; i++)
@@ -254,7 +254,7 @@ static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 		snprintf(title, sizeof(title),
 			 "live frames (BPF_F_TEST_XDP_LIVE_FRAMES) over veth, 64-byte UDP, %d frames, median of %d",
 			 repeat, runs);
-		bench_print(title, "packets/s", c, 2, targets);
+		bench_print(title, "packets/s", true, c, 2, targets);
 		dropped = rig_count(&rig, 4, ECBPF_ACT_DROP);
 		printf("frames the root's slot 4 dropped: %llu of %llu sent (%.1f%%)\n",
 		       (unsigned long long)dropped, (unsigned long long)runs * repeat,
