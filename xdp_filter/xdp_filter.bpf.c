@@ -120,6 +120,13 @@ static __always_inline int hint_set(const __u64 *bits, __u32 bucket)
 	return (bits[(bucket >> 6) & (FILTER_HINT_BUCKETS / 64 - 1)] >> (bucket & 63)) & 1;
 }
 
+static __always_inline struct filter_config *filter_cfg_get(void)
+{
+	__u32 key = 0;
+
+	return bpf_map_lookup_elem(&filter_cfg, &key);
+}
+
 static __always_inline __u32 reason_action(__u32 reason)
 {
 	switch (reason) {
@@ -350,12 +357,12 @@ static __always_inline __u32 ptb_reply6(struct xdp_md *ctx, struct ecbpf_pkt *pk
 }
 
 static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *pkt,
-					 struct filter_config *cfg, struct filter_src_hint *hint,
-					 __u64 *meta)
+					 struct filter_src_hint *hint, __u64 *meta)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct iphdr *ip = data + (pkt->l3_off & 0x3f);
+	struct filter_config *cfg;
 	__u16 frag, tot_len, payload;
 	__u32 reason;
 
@@ -385,8 +392,11 @@ static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *p
 			return filter_count(FILTER_C_IP_DROP, ECBPF_R_FILTER_SRC_DROP);
 	}
 
-	/* 5. Fragments. */
-	if (!(frag & (IP4_MF | IP4_OFFSET)) || !cfg->frags_drop)
+	/* 5. Fragments. The configuration is read only here: other packets need none. */
+	if (!(frag & (IP4_MF | IP4_OFFSET)))
+		return 0;
+	cfg = filter_cfg_get();
+	if (!cfg || !cfg->frags_drop)
 		return 0;
 	payload = tot_len - sizeof(*ip);
 	/* A multicast or broadcast source cannot be answered: it would be a reflection. */
@@ -406,13 +416,13 @@ static __always_inline __u32 filter_ipv4(struct xdp_md *ctx, struct ecbpf_pkt *p
 }
 
 static __always_inline __u32 filter_ipv6(struct xdp_md *ctx, struct ecbpf_pkt *pkt,
-					 struct filter_config *cfg, struct filter_src_hint *hint,
-					 __u64 *meta)
+					 struct filter_src_hint *hint, __u64 *meta)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ipv6hdr *ip6 = data + (pkt->l3_off & 0x3f);
 	__u32 ip_len, frag_end, payload, quote, reason;
+	struct filter_config *cfg;
 	__u16 *fh, frag;
 
 	if ((void *)(ip6 + 1) > end)
@@ -433,7 +443,10 @@ static __always_inline __u32 filter_ipv6(struct xdp_md *ctx, struct ecbpf_pkt *p
 	}
 
 	/* 5. Fragments: the root found a Fragment extension header. */
-	if (!(pkt->flags & ECBPF_PKT_F_FRAG) || !cfg->frags_drop)
+	if (!(pkt->flags & ECBPF_PKT_F_FRAG))
+		return 0;
+	cfg = filter_cfg_get();
+	if (!cfg || !cfg->frags_drop)
 		return 0;
 	if (pkt->frag_hdr_off < pkt->l3_off + sizeof(*ip6))
 		return filter_count(FILTER_C_IP6_HEADER_ERR, ECBPF_R_INTERNAL);
@@ -469,20 +482,18 @@ int xdp_filter_prog(struct xdp_md *ctx)
 {
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
 	struct filter_src_hint *hint;
-	struct filter_config *cfg;
 	__u64 meta = 0;
 	__u32 key = 0, reason = 0;
 
-	cfg = bpf_map_lookup_elem(&filter_cfg, &key);
 	hint = bpf_map_lookup_elem(&filter_src_hint, &key);
-	if (!pkt || !cfg || !hint)
+	if (!pkt || !hint)
 		return ecbpf_verdict(ctx, XDP_ABORTED, ECBPF_R_INTERNAL, 0);
 	if (pkt->l3_off < ETH_HLEN || pkt->l3_off > pkt->len)
 		reason = filter_count(FILTER_C_ETH_FRAME_ERR, ECBPF_R_INTERNAL);
 	else if (pkt->eth_proto == ETH_P_IP)
-		reason = filter_ipv4(ctx, pkt, cfg, hint, &meta);
+		reason = filter_ipv4(ctx, pkt, hint, &meta);
 	else if (pkt->eth_proto == ETH_P_IPV6)
-		reason = filter_ipv6(ctx, pkt, cfg, hint, &meta);
+		reason = filter_ipv6(ctx, pkt, hint, &meta);
 	if (!reason)
 		return ecbpf_next(ctx);
 	return ecbpf_verdict(ctx, reason_action(reason), reason, meta);

@@ -22,6 +22,7 @@ filter_json() {
 
 # client_snmp PROTO FIELD: a counter of /proc/net/snmp in the client namespace.
 client_snmp() {
+	# shellcheck disable=SC2016  # awk program, not shell
 	in_cli awk -v p="$1:" -v f="$2" '
 		$1 == p && !h { for (i = 2; i <= NF; i++) idx[$i] = i; h = 1; next }
 		$1 == p && h { print $idx[f]; exit }' /proc/net/snmp
