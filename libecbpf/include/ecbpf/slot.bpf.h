@@ -86,8 +86,8 @@ struct {
  * cannot merge call sites with different keys into one call with a variable
  * key: the verifier then sees a constant key at every call and the JIT emits
  * a direct jump. A variable key makes an indirect jump, which is a retpoline
- * on CPUs that need one (measured: the root went from 1.25x to 1.65x a bare
- * XDP_PASS when the xdpcap hook call sites were merged).
+ * on CPUs that need one (clang merged the xdpcap hook calls of the root's
+ * verdicts into one call with a variable key).
  */
 static __always_inline void ecbpf_tail_call_static(void *ctx, void *map, const __u32 key)
 {
