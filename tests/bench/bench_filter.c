@@ -242,7 +242,7 @@ static int bench_frame(const char *what, const struct pkt *p, struct rig *rig, i
 	snprintf(title, sizeof(title),
 		 "xdp_filter, BPF_PROG_TEST_RUN, %zu-byte %s UDP matching no decision, repeat %d, median of %d",
 		 p->len, what, repeat, runs);
-	bench_print(title, "ns/packet", c, nrig + 1, targets);
+	bench_print(title, "ns/packet", false, c, nrig + 1, targets);
 	return 0;
 }
 

@@ -560,6 +560,71 @@ START_TEST(filter_answers_small_ipv6_first_fragment_with_minimum_mtu)
 }
 END_TEST
 
+/* First fragment behind a hop-by-hop header: the quote carries the whole chain. */
+static void frag6_hbh(struct pkt *p, uint8_t hbh_len8)
+{
+	pkt_init(p);
+	pkt_eth(p, ETH_P_IPV6);
+	pkt_ipv6(p, CLIENT6, SERVER6, IPPROTO_HOPOPTS);
+	pkt_ip6_ext(p, IPPROTO_HOPOPTS, IPPROTO_FRAGMENT, hbh_len8);
+	pkt_ip6_frag(p, IPPROTO_ICMPV6, 0, 1, 0x77);
+	pkt_icmp(p, 128, 0, 56);
+	pkt_finish(p);
+}
+
+START_TEST(filter_quotes_ipv6_extension_headers_in_packet_too_big)
+{
+	struct pkt p, want;
+	struct run r;
+
+	set_cfg(1, FILTER_PTB_PPS_DEFAULT);
+	frag6_hbh(&p, 0);
+	r = run(&p);
+	expect(&r, XDP_TX, ECBPF_R_FILTER_PTB_SENT, FILTER_C_PTB_SENT);
+	expected_ptb6(&p, &want, 0, 1280);
+	ck_assert_uint_eq(r.out_len, want.len);
+	ck_assert_uint_eq(want.len, 14 + 48 + 40 + 8 + 8 + 8);
+	ck_assert_mem_eq(r.out, want.buf, want.len);
+	ck_assert_uint_eq(l4_csum(r.out, r.out_len, want.l3_off, want.l4_off, 1, IPPROTO_ICMPV6),
+			  0);
+}
+END_TEST
+
+START_TEST(filter_drops_ipv6_first_fragment_it_cannot_quote)
+{
+	struct pkt p;
+	struct run r;
+
+	set_cfg(1, FILTER_PTB_PPS_DEFAULT);
+	frag6_hbh(&p, 10);	/* 88-byte hop-by-hop header: a 144-byte quote, over 128 */
+	r = run(&p);
+	ck_assert_uint_eq(r.action, XDP_DROP);
+	ck_assert_uint_eq(reason_count(ECBPF_R_FILTER_PTB_ERR), 1);
+	ck_assert_uint_eq(counter(FILTER_C_PTB_ERR), 1);
+	ck_assert_uint_eq(counter(FILTER_C_IP6_FRAG_DROP), 1);
+	ck_assert_uint_eq(counter(FILTER_C_PTB_SENT), 0);
+	ck_assert_uint_eq(counters_total(), 2);
+}
+END_TEST
+
+START_TEST(filter_passes_ipv6_extension_headers)
+{
+	struct pkt p;
+	struct run r;
+
+	pkt_init(&p);
+	pkt_eth(&p, ETH_P_IPV6);
+	pkt_ipv6(&p, CLIENT6, SERVER6, IPPROTO_HOPOPTS);
+	pkt_ip6_ext(&p, IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, 0);
+	pkt_ip6_ext(&p, IPPROTO_DSTOPTS, IPPROTO_UDP, 1);
+	pkt_udp(&p, 4000, 53, 16);
+	pkt_finish(&p);
+	set_cfg(1, FILTER_PTB_PPS_DEFAULT);
+	r = run(&p);
+	expect(&r, XDP_PASS, ECBPF_R_NONE, NO_COUNTER);
+}
+END_TEST
+
 START_TEST(filter_rate_limits_packet_too_big)
 {
 	struct pkt p;
@@ -680,6 +745,9 @@ int main(void)
 	tcase_add_test(tc, filter_answers_vlan_ipv4_first_fragment_with_frag_needed);
 	tcase_add_test(tc, filter_answers_ipv6_first_fragment_with_packet_too_big);
 	tcase_add_test(tc, filter_answers_small_ipv6_first_fragment_with_minimum_mtu);
+	tcase_add_test(tc, filter_quotes_ipv6_extension_headers_in_packet_too_big);
+	tcase_add_test(tc, filter_drops_ipv6_first_fragment_it_cannot_quote);
+	tcase_add_test(tc, filter_passes_ipv6_extension_headers);
 	tcase_add_test(tc, filter_rate_limits_packet_too_big);
 	tcase_add_test(tc, filter_sends_no_packet_too_big_when_budget_is_zero);
 	tcase_add_test(tc, filter_in_monitor_mode_never_rewrites);
