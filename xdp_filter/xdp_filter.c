@@ -332,7 +332,8 @@ static int preflight(const struct ecbpf_iface *ifc, const struct options *o)
 			return -EBUSY;
 		}
 	} else if (changes_state(o) && !state_present(ifc)) {
-		ecbpf_log(ECBPF_WARN, "%s: xdp_filter has no state here: run 'xdp_filter --attach --interface %s' first",
+		ecbpf_log(ECBPF_WARN,
+			  "%s: xdp_filter has no state here: run 'xdp_filter --attach --interface %s' first",
 			  ifc->name, ifc->name);
 		return -ENOENT;
 	}

@@ -144,7 +144,7 @@ static int fill_tries(struct xdp_filter *f, int n, const uint8_t *src4, const ui
 	return err;
 }
 
-/* A private stack as an attach leaves it (sampling 1 in 2500), optionally with the filter in slot 2. */
+/* A private stack as an attach leaves it (sampling 1 in 2500), with the filter in slot 2 or not. */
 static int rig_new(struct rig *r, int with_filter, int prefixes, int mark_own_bucket,
 		   const uint8_t *src4, const uint8_t *src6)
 {
