@@ -80,3 +80,54 @@ expect_eq "slot 6 still drops" "$(ping_count 3)" 0
 run_tool d xdp_root_loader --detach --interface eth0
 expect_eq "detach exits 0" "$d_rc" 0
 lab_assert_clean "after detach"
+
+echo "# monitor mode: slot 3 counts would-drops, pings pass"
+quiet_client_ipv6
+tool xdp_root_loader --attach --interface eth0 >/dev/null 2>&1
+tool ecbpf_test_slot --attach --interface eth0 --slot 3 --action drop
+run_tool m xdp_root_loader --monitor 3 --interface eth0
+expect_eq "--monitor exits 0" "$m_rc" 0
+expect_eq "--monitor says so" "$m_out" "xdp_root_loader: eth0: slot 3 in monitor mode"
+expect_eq "pings pass while slot 3 only monitors" "$(ping_count 5)" 5
+json=$(status_json)
+expect_eq "json: slot 3 monitor" "$(jfield "$json" .slots[3].monitor)" true
+expect_eq "json: slot 3 would DROP = pings" "$(jfield "$json" .slots[3].would.XDP_DROP.packets)" 5
+expect_eq "json: slot 3 DROP none" "$(jfield "$json" .slots[3].actions.XDP_DROP.packets)" 0
+expect_eq "json: slot 3 passed them at the end of the chain" "$(jfield "$json" .slots[3].actions.XDP_PASS.packets)" 5
+expect_contains "table: monitor line" "$(tool xdp_root_loader --status --interface eth0)" \
+	"Slot 3 (test_slot) is in monitor mode; would have: DROP 5, TX 0, REDIRECT 0."
+run_tool m xdp_root_loader --enforce 3 --interface eth0
+expect_eq "--enforce exits 0" "$m_rc" 0
+expect_eq "pings dropped again" "$(ping_count 3)" 0
+expect_eq "json: slot 3 DROP = 3" "$(slot_count 3 XDP_DROP)" 3
+
+echo "# repair: XDP removed behind our back, pins left: attach reuses the root array"
+ip -n "$SRV" link set dev eth0 xdpdrv off
+run_tool s xdp_root_loader --status --interface eth0
+expect_contains "status without the program says not attached" "$s_out" "Root array not attached to interface eth0."
+run_tool a xdp_root_loader --attach --interface eth0
+expect_eq "attach over left pins exits 0" "$a_rc" 0
+expect_contains "says what it repaired" "$a_out" "repaired pins in"
+expect_eq "slot 3 survived in the pinned root array" "$(jfield "$(status_json)" .slots[3].program.name)" test_slot
+expect_eq "and drops again" "$(ping_count 3)" 0
+
+echo "# stale pins of a previous eth0: refused without --force"
+ip -n "$SRV" link del eth0
+ip link add eth0 netns "$SRV" type veth peer name eth0 netns "$CLI"
+ip -n "$SRV" addr add $SRV_IP/24 dev eth0
+ip -n "$CLI" addr add $CLI_IP/24 dev eth0
+ip -n "$SRV" link set eth0 up
+ip -n "$CLI" link set eth0 up
+quiet_client_ipv6
+run_tool a xdp_root_loader --attach --interface eth0
+expect_eq "attach over stale pins exits 73" "$a_rc" 73
+expect_contains "and names them" "$a_out" "stale pins in"
+expect_eq "nothing attached" "$(xdp_prog_id)" ""
+run_tool a xdp_root_loader --attach --force --interface eth0
+expect_eq "attach --force over stale pins exits 0" "$a_rc" 0
+expect_contains "says it replaced the stale pins" "$a_out" "replaced stale pins in"
+expect_eq "the new root starts with empty slots" "$(jfield "$(status_json)" .slots[3].program)" null
+expect_eq "pings pass" "$(ping_count 3)" 3
+run_tool d xdp_root_loader --detach --interface eth0
+expect_eq "detach exits 0" "$d_rc" 0
+lab_assert_clean "after the stale-pin take-over"
