@@ -65,8 +65,9 @@ ip link add eth0 netns $SRV type veth peer name eth0 netns $CLI || exit 1
 ip -n $SRV addr add $SRV_IP/24 dev eth0
 ip -n $CLI addr add $CLI_IP/24 dev eth0
 for ns in $SRV $CLI; do ip -n $ns link set lo up; ip -n $ns link set eth0 up; done
-# The client accepts the server's XDP_TX replies (packet-too-big) only with GRO on its veth.
-cli ethtool -K eth0 gro on >/dev/null 2>&1 || true
+# A veth accepts the server's XDP_TX replies (packet-too-big) only if it runs
+# XDP itself: the client gets a bare XDP_PASS program.
+ip -n $CLI link set dev eth0 xdpdrv obj "$build/tests/tools/test_bare.bpf.o" sec xdp program bare_pass
 
 say "attach the root on the server's eth0"
 run srv "$ROOT" --attach --interface eth0 "${mode[@]}" || exit 1
