@@ -49,10 +49,15 @@ int prog_info_fd(int fd, struct ecbpf_prog_info *out)
 	snprintf(out->name, sizeof(out->name), "%s", info.name);
 	for (int i = 0; i < 8; i++)
 		snprintf(out->tag + 2 * i, 3, "%02x", info.tag[i]);
-	/* load_time is CLOCK_BOOTTIME nanoseconds: convert to wall clock. */
+	/*
+	 * load_time is CLOCK_BOOTTIME nanoseconds: convert to wall clock in
+	 * nanoseconds, so that two reads agree (whole seconds jitter by one).
+	 */
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_BOOTTIME, &bt);
-	out->load_time = rt.tv_sec - (bt.tv_sec - (time_t)(info.load_time / 1000000000ULL));
+	out->load_time = (time_t)(((int64_t)rt.tv_sec * 1000000000 + rt.tv_nsec -
+				   ((int64_t)bt.tv_sec * 1000000000 + bt.tv_nsec) +
+				   (int64_t)info.load_time) / 1000000000);
 	return 0;
 }
 
