@@ -40,6 +40,9 @@ expect_eq "json: total PASS = root PASS" "$(jfield "$json" .total_actions.XDP_PA
 expect_eq "json: sampling rate" "$(jfield "$json" .sampling.rate)" 2500
 expect_eq "json: snap length" "$(jfield "$json" .sampling.snaplen)" 256
 root_load_time=$(jfield "$json" .root.load_time)
+# The load time is derived from the boot clock: every read must give the same second.
+times=$(for _ in 1 2 3 4 5 6; do jfield "$(status_json)" .root.load_time_unix; sleep 0.3; done | sort -u | wc -l)
+expect_eq "json: root load time is the same in every read" "$times" 1
 
 table=$(tool xdp_root_loader --status --interface eth0)
 expect_eq "table: title" "$(head -1 <<<"$table")" "Interface eth0 status:"
