@@ -18,7 +18,7 @@
 
 const char *const ecbpf_shared_maps[ECBPF_SHARED_MAPS_N] = {
 	"root_array", "xdp_stats", "xdp_reasons", "xdpcap_hook",
-	"ecbpf_cfg", "ecbpf_scratch", "ecbpf_samples",
+	"ecbpf_cfg", "ecbpf_scratch", "ecbpf_sampler", "ecbpf_samples",
 };
 
 int pin_open(const char *path)

@@ -364,14 +364,53 @@ static void set_sampling(struct ecbpf_cfg *cfg, const void *arg)
 		cfg->snaplen = s->snaplen;
 }
 
+/*
+ * Zero every CPU's countdown so that the next packet rereads the rate. A
+ * counter increment racing with this read-modify-write may be lost; the
+ * packet path itself is never disturbed.
+ */
+static int sampler_rearm(const struct ecbpf_iface *ifc)
+{
+	int ncpus = ecbpf_ncpus(), fd, err;
+	struct ecbpf_sampler_state *v;
+	__u32 key = 0;
+
+	fd = ecbpf_root_map_fd(ifc, "ecbpf_sampler");
+	if (fd < 0)
+		return fd;
+	v = calloc(ncpus, sizeof(*v));
+	if (!v) {
+		close(fd);
+		return -ENOMEM;
+	}
+	err = bpf_map_lookup_elem(fd, &key, v) ? -errno : 0;
+	if (!err) {
+		for (int c = 0; c < ncpus; c++)
+			v[c].countdown = 0;
+		err = bpf_map_update_elem(fd, &key, v, BPF_ANY) ? -errno : 0;
+	}
+	free(v);
+	close(fd);
+	return err;
+}
+
 int ecbpf_set_sampling(struct ecbpf_iface *ifc, uint32_t rate, uint32_t snaplen)
 {
 	struct sampling_arg s = { rate, snaplen };
+	bool locked;
+	int err;
 
 	if (snaplen > ECBPF_SNAPLEN_MAX) {
 		ecbpf_log(ECBPF_WARN, "snap length %u is over the maximum of %d", snaplen,
 			  ECBPF_SNAPLEN_MAX);
 		return -ERANGE;
 	}
-	return cfg_update(ifc, set_sampling, &s);
+	err = lock_scope_begin(ifc, &locked);
+	if (err)
+		return err;
+	err = cfg_update(ifc, set_sampling, &s);
+	if (!err)
+		err = sampler_rearm(ifc);
+	lock_scope_end(ifc, locked);
+	return err;
 }

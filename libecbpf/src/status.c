@@ -115,7 +115,7 @@ int ecbpf_status_read(const struct ecbpf_iface *ifc, struct ecbpf_status *st)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
 	struct ecbpf_cfg cfg;
-	struct ecbpf_scratch scr;
+	struct ecbpf_sampler_state scr;
 	int fd, present;
 
 	memset(st, 0, sizeof(*st));
@@ -156,7 +156,7 @@ int ecbpf_status_read(const struct ecbpf_iface *ifc, struct ecbpf_status *st)
 			ecbpf_percpu_sum(fd, r, (uint64_t *)&st->reason[r], 2);
 		close(fd);
 	}
-	fd = ecbpf_root_map_fd(ifc, "ecbpf_scratch");
+	fd = ecbpf_root_map_fd(ifc, "ecbpf_sampler");
 	if (fd >= 0 && !ecbpf_percpu_sum(fd, 0, (uint64_t *)&scr, sizeof(scr) / 8)) {
 		st->samples_sent = scr.samples_sent;
 		st->samples_lost = scr.samples_lost;
@@ -177,7 +177,7 @@ int ecbpf_stats_clear(struct ecbpf_iface *ifc)
 		return err;
 	stats = ecbpf_root_map_fd(ifc, "xdp_stats");
 	reasons = ecbpf_root_map_fd(ifc, "xdp_reasons");
-	scratch = ecbpf_root_map_fd(ifc, "ecbpf_scratch");
+	scratch = ecbpf_root_map_fd(ifc, "ecbpf_sampler");
 	if (stats < 0 || reasons < 0 || scratch < 0) {
 		ecbpf_log(ECBPF_WARN, "Root array not attached to interface %s.", ifc->name);
 		err = -ENOENT;
@@ -187,9 +187,9 @@ int ecbpf_stats_clear(struct ecbpf_iface *ifc)
 		err = ecbpf_percpu_zero(stats, row, sizeof(struct ecbpf_slot_stats));
 	for (uint32_t r = 0; r < ECBPF_REASON_MAX && !err; r++)
 		err = ecbpf_percpu_zero(reasons, r, sizeof(struct ecbpf_counter));
-	/* The scratch entry also holds the parse context and countdown: zeroing is harmless. */
+	/* Zeroing the sampler entry also resets its countdown: the next packet rereads the rate. */
 	if (!err)
-		err = ecbpf_percpu_zero(scratch, 0, sizeof(struct ecbpf_scratch));
+		err = ecbpf_percpu_zero(scratch, 0, sizeof(struct ecbpf_sampler_state));
 out:
 	if (stats >= 0)
 		close(stats);

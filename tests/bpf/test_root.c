@@ -901,7 +901,7 @@ END_TEST
 
 START_TEST(sampler_off_at_rate_0)
 {
-	struct ecbpf_scratch s;
+	struct ecbpf_sampler_state s;
 	struct pkt p;
 
 	set_cfg(0, 0);
@@ -910,7 +910,7 @@ START_TEST(sampler_off_at_rate_0)
 	for (int i = 0; i < 100; i++)
 		ck_assert_uint_eq(run_root(&p).action, XDP_DROP);
 	ck_assert_uint_eq(row(4).verdict[ECBPF_ACT_DROP].packets, 100);
-	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_scratch"), 0,
+	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_sampler"), 0,
 					  (uint64_t *)&s, sizeof(s) / 8), 0);
 	ck_assert_uint_eq(s.samples_sent, 0);
 	ck_assert_uint_eq(s.samples_lost, 0);
@@ -920,14 +920,14 @@ END_TEST
 
 START_TEST(sampler_offers_every_verdict_at_rate_1)
 {
-	struct ecbpf_scratch s;
+	struct ecbpf_sampler_state s;
 	struct pkt p;
 
 	set_cfg(0, 1);
 	udp_frame(&p);
 	for (int i = 0; i < 10; i++)
 		ck_assert_uint_eq(run_root(&p).action, XDP_PASS);
-	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_scratch"), 0,
+	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_sampler"), 0,
 					  (uint64_t *)&s, sizeof(s) / 8), 0);
 	/* No reader has opened a perf buffer: every offer is counted as such. */
 	ck_assert_uint_eq(s.samples_noreader, 10);
@@ -937,13 +937,13 @@ END_TEST
 
 START_TEST(sampler_samples_about_one_in_n)
 {
-	struct ecbpf_scratch s;
+	struct ecbpf_sampler_state s;
 	struct pkt p;
 
 	set_cfg(0, 50);
 	udp_frame(&p);
 	ck_assert_int_eq(run_prog_repeat(ecbpf_stack_root_fd(stk), p.buf, p.len, 5000).err, 0);
-	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_scratch"), 0,
+	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_sampler"), 0,
 					  (uint64_t *)&s, sizeof(s) / 8), 0);
 	/* The countdown is jittered within [rate/2 + 1, 3 * rate / 2]: 5000 / 50 = 100 expected. */
 	ck_assert_uint_ge(s.samples_noreader, 5000 / 76);

@@ -32,7 +32,7 @@ pin_dir() { find "$ECBPF_PIN_ROOT" -name root_array -printf '%h\n' 2>/dev/null |
 
 # Pins of the root, sorted, one line.
 root_pins() { local d; d=$(pin_dir); [ -n "$d" ] && find "$d" -maxdepth 1 -type f -printf '%f\n' | sort | tr '\n' ' '; }
-ROOT_PINS="ecbpf_cfg ecbpf_samples ecbpf_scratch root_array xdp_reasons xdp_root_prog xdp_stats xdpcap_hook "
+ROOT_PINS="ecbpf_cfg ecbpf_sampler ecbpf_samples ecbpf_scratch root_array xdp_reasons xdp_root_prog xdp_stats xdpcap_hook "
 
 # run_tool VAR TOOL ARGS...: run a tool in the server namespace; VAR_rc and VAR_out (stdout+stderr).
 run_tool() {

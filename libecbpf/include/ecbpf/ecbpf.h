@@ -94,7 +94,7 @@ int ecbpf_root_map_fd(const struct ecbpf_iface *ifc, const char *name);
 /* ---- slots (used by component loaders) ------------------------------ */
 
 /* Names of the maps every slot program shares with the root. */
-#define ECBPF_SHARED_MAPS_N 7
+#define ECBPF_SHARED_MAPS_N 8
 extern const char *const ecbpf_shared_maps[ECBPF_SHARED_MAPS_N];
 
 /*

@@ -114,16 +114,29 @@ struct ecbpf_pkt {
 };
 _Static_assert(sizeof(struct ecbpf_pkt) == 24, "ecbpf_pkt layout");
 
-/* ecbpf_scratch (per CPU, one entry): the parse context and sampler state. */
+/*
+ * ecbpf_scratch (per CPU, one entry): the parse context of the packet being
+ * processed. Only the root writes it; user space never does, so a counter
+ * reset cannot disturb a packet in flight.
+ */
 struct ecbpf_scratch {
 	struct ecbpf_pkt pkt;
+};
+_Static_assert(sizeof(struct ecbpf_scratch) == 24, "ecbpf_scratch layout");
+
+/*
+ * ecbpf_sampler (per CPU, one entry): the sampler's countdown and counters.
+ * User space zeroes the countdown when it changes the rate, so the next
+ * packet reads the new rate.
+ */
+struct ecbpf_sampler_state {
 	__u32 countdown;	/* packets until the next sample on this CPU */
 	__u32 rng;		/* xorshift state that jitters the countdown */
 	__u64 samples_sent;	/* samples written to the buffer */
 	__u64 samples_lost;	/* buffer full: the reader is too slow */
 	__u64 samples_noreader;	/* no reader has opened this CPU's buffer */
 };
-_Static_assert(sizeof(struct ecbpf_scratch) == 56, "ecbpf_scratch layout");
+_Static_assert(sizeof(struct ecbpf_sampler_state) == 32, "ecbpf_sampler_state layout");
 
 /* ecbpf_cfg (array, one entry): run-time settings of one interface's stack. */
 struct ecbpf_cfg {

@@ -76,6 +76,13 @@ struct {
 } ecbpf_scratch SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ecbpf_sampler_state);
+} ecbpf_sampler SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
@@ -138,7 +145,7 @@ static __always_inline int ecbpf_monitoring(void)
 	return cfg && (cfg->monitor_mask & (1U << (ecbpf_slot & 31)));
 }
 
-static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_scratch *s, __u32 rate)
+static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_sampler_state *s, __u32 rate)
 {
 	__u32 x = s->rng ? s->rng : 0x9e3779b9;
 
@@ -153,27 +160,34 @@ static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_scratch *s, __u32
 }
 
 /*
- * Offer the packet to the sampler: a per-CPU countdown, so not sampling costs
- * a load, a compare and a store, with no helper call.
+ * Offer the packet to the sampler. A per-CPU countdown is checked before the
+ * config is read, so not sampling costs a load, a compare and a store, with no
+ * helper call. Sampling off parks the countdown at its maximum; user space
+ * zeroes it on every rate change (ecbpf_set_sampling), so a new rate applies
+ * from the next packet.
  */
 static __always_inline void ecbpf_sample_offer(struct xdp_md *ctx, __u32 action, __u32 reason,
 					       __u64 meta, __u8 flags, __u64 len)
 {
-	struct ecbpf_scratch *s = ecbpf_scratch_get();
-	struct ecbpf_cfg *cfg = ecbpf_cfg_get();
-	__u32 rate, count;
+	__u32 key = 0, rate, count;
+	struct ecbpf_sampler_state *s = bpf_map_lookup_elem(&ecbpf_sampler, &key);
+	struct ecbpf_cfg *cfg;
 	__u64 cap;
 	long err;
 
-	if (!s || !cfg)
-		return;
-	rate = cfg->sample_rate;
-	if (!rate)
+	if (!s)
 		return;
 	count = s->countdown;
-	/* The jittered countdown is below 2 * rate; above it the rate was just lowered. */
-	if (count > 1 && count < 2 * rate) {
+	if (count > 1) {
 		s->countdown = count - 1;
+		return;
+	}
+	cfg = ecbpf_cfg_get();
+	if (!cfg)
+		return;
+	rate = cfg->sample_rate;
+	if (!rate) {
+		s->countdown = 0xffffffff;
 		return;
 	}
 	s->countdown = ecbpf_next_countdown(s, rate);
