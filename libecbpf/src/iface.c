@@ -19,6 +19,7 @@
 
 #define BPFFS_MOUNT "/sys/fs/bpf"
 #define INIT_NET_INO 0xEFFFFFF9ULL	/* PROC_NET_INIT_INO */
+#define INIT_PID_INO 0xEFFFFFFCULL	/* PROC_PID_INIT_INO */
 
 static char pin_root_override[PATH_MAX];
 
@@ -160,8 +161,14 @@ int ecbpf_iface_open(const char *name, struct ecbpf_iface *ifc)
 	 */
 	ifc->netns = netns_inode("/proc/self/ns/net");
 	init_ns = netns_inode("/proc/1/ns/net");
-	if (!init_ns)	/* PID 1 hidden from us: recent kernels give init_net a fixed inode */
-		init_ns = INIT_NET_INO;
+	/*
+	 * PID 1 hidden from us (a service without CAP_SYS_PTRACE): on the host,
+	 * recent kernels give init_net a fixed inode; in a container's PID
+	 * namespace, its init is taken to share our namespace, as the operator's
+	 * tools there see it.
+	 */
+	if (!init_ns)
+		init_ns = netns_inode("/proc/self/ns/pid") == INIT_PID_INO ? INIT_NET_INO : ifc->netns;
 	if (init_ns == ifc->netns)
 		n = snprintf(ifc->dir, sizeof(ifc->dir), "%s/%s", ecbpf_pin_root(), name);
 	else
