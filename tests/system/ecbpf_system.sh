@@ -31,7 +31,7 @@ bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$1"; }
 check() {	# DESCRIPTION COMMAND...: pass if the command succeeds
 	local what=$1
 	shift
-	if "$@"; then ok "$what"; else bad "$what"; fi
+	if "$@"; then ok "$what"; else bad "$what"; return 1; fi
 }
 expect_eq() {	# DESCRIPTION EXPECTED ACTUAL
 	if [ "$2" == "$3" ]; then ok "$1"; else bad "$1 (expected '$2', got '$3')"; fi
@@ -39,6 +39,10 @@ expect_eq() {	# DESCRIPTION EXPECTED ACTUAL
 die() { bad "$*"; exit 1; }
 
 teardown() {
+	if [ "$fail" -gt 0 ] && [ -n "$cpid" ] && kill -0 "$cpid" 2>/dev/null; then
+		echo "== journal of the ecbpf units (last 60 lines)"
+		nsenter -t "$cpid" -a journalctl --no-pager -o short-monotonic -u 'ecbpf-*' | tail -60
+	fi
 	if [ -n "$nspawn_pid" ] && kill -0 "$nspawn_pid" 2>/dev/null; then
 		kill -TERM "$nspawn_pid" 2>/dev/null
 		for _ in $(seq 1 100); do
@@ -81,7 +85,7 @@ mount -t overlay overlay -o "lowerdir=$cache,upperdir=$run/upper,workdir=$run/wo
 	die "overlay mount"
 
 # ---- 2. packages, installed without systemd running ------------------------
-comps=$(sed -n 's/^ECBPF_COMPONENTS:STRING=//p' "$BUILD/CMakeCache.txt")
+comps=${ECBPF_COMPONENTS:-$(sed -n "s/^ECBPF_COMPONENTS:STRING=//p" "$BUILD/CMakeCache.txt")}
 log "package ($comps)"
 ECBPF_COMPONENTS=$comps "$SRC/scripts/package.sh" "$pkgdir" >"$run/package.log" 2>&1 ||
 	{ tail -30 "$run/package.log"; die "scripts/package.sh (build or lintian)"; }
@@ -104,10 +108,10 @@ for d in "${debs[@]}"; do
 		die "repack $p"
 done
 
-inroot() { systemd-nspawn -q -D "$root" --register=no --pipe -E PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
-cp "$run/debs/"*.deb "$root/tmp/"
+inroot() { systemd-nspawn -q -D "$root" --register=no --keep-unit --pipe -E PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+mkdir -p "$root/opt/debs" && cp "$run/debs/"*.deb "$root/opt/debs/"
 log "dpkg -i in the root (no systemd running)"
-inroot sh -c "dpkg -i /tmp/ecbpf_${version}_$arch.deb /tmp/libecbpf0_${version}_$arch.deb" \
+inroot sh -c "dpkg -i /opt/debs/ecbpf_${version}_$arch.deb /opt/debs/libecbpf0_${version}_$arch.deb" \
 	>"$run/dpkg.log" 2>&1
 if ! inroot dpkg-query -W -f='${Status}' ecbpf 2>/dev/null | grep -q 'install ok installed'; then
 	inroot sh -c 'apt-get update -qq && apt-get -f install -y -qq' >>"$run/dpkg.log" 2>&1
@@ -116,15 +120,15 @@ inroot dpkg-query -W -f='${Status}' ecbpf | grep -q 'install ok installed' ||
 	{ cat "$run/dpkg.log"; die "dpkg -i ecbpf in the chroot"; }
 ok "dpkg -i works without systemd (chroot)"
 
-# ---- 3. boot ----------------------------------------------------------------
+# ---- 3. boot (a private network; one end of a veth pair is moved in) ---------
 ip link add "$vh" type veth peer name "$vc" || die "veth"
 ip addr add "${hip}/30" dev "$vh"
 ip link set "$vh" up
 mount -t bpf bpf "$bpffs" || die "private bpffs"
 log "boot $name"
-systemd-nspawn -q -D "$root" -M "$name" --boot --register=no --capability=all \
+systemd-nspawn -q -D "$root" -M "$name" --boot --register=no --keep-unit --capability=all \
 	--system-call-filter='bpf perf_event_open' --bind="$bpffs:/sys/fs/bpf" \
-	--network-interface="$vc" >"$run/boot.log" 2>&1 &
+	--private-network >"$run/boot.log" 2>&1 &
 nspawn_pid=$!
 for _ in $(seq 1 100); do
 	for p in $(pgrep -P "$nspawn_pid") $(pgrep -P "$(pgrep -P "$nspawn_pid" | head -1)" 2>/dev/null); do
@@ -137,10 +141,12 @@ done
 c() { nsenter -t "$cpid" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 state=$(timeout 60 nsenter -t "$cpid" -a systemctl is-system-running --wait 2>/dev/null)
 log "container booted: $state"
+# Moved in after boot: nspawn's --network-interface waits for udev, which this host lacks.
+ip link set "$vc" netns "$cpid" || die "move $vc into the container"
 c ip addr add "${cip}/30" dev "$vc"
 c ip link set "$vc" up
-for _ in $(seq 1 50); do ping -c1 -W1 "$cip" >/dev/null 2>&1 && break; sleep 0.2; done
-check "host reaches the container before ecbpf" ping -c1 -W1 "$cip"
+for _ in $(seq 1 50); do ping -q -c1 -W1 "$cip" >/dev/null 2>&1 && break; sleep 0.2; done
+check "host reaches the container before ecbpf" ping -q -c1 -W1 "$cip"
 
 # ---- 4. inside --------------------------------------------------------------
 has() { [ -e "$root/lib/systemd/system/ecbpf-$1.service" ]; }
@@ -188,7 +194,7 @@ check "xdp_root_loader --status shows the root on $vc" grep -q "$vc" "$run/statu
 root_json >"$run/status.json" 2>&1
 check "xdp_root_loader --status --json parses" /usr/bin/python3 -c "import json; json.load(open('$run/status.json'))"
 rid=$(root_id)
-check "root attached (prog id $rid)" test "${rid:-0}" -gt 0
+check "root attached (prog id $rid)" test "${rid:-0}" -gt 0 || cat "$run/status.txt" "$run/status.json"
 if has filter; then
 	check "xdp_filter --status" c xdp_filter --status --interface "$vc"
 	c xdp_filter --status --interface "$vc" >"$run/filter.txt" 2>&1
@@ -197,18 +203,18 @@ if has filter; then
 fi
 has fw && expect_eq "fw in slot 5" xdp_fw "$(slot_prog 5)"
 
-check "ping passes the stack" ping -c3 -i0.2 -W1 "$cip"
+check "ping passes the stack" ping -q -c3 -i0.2 -W1 "$cip"
 
 # A source drop rule from the config file, applied by reload.
 if has filter; then
 	echo "$hip host-side" >"$root/etc/ecbpf/drop.txt"
 	check "systemctl reload ecbpf-filter (drop host)" c systemctl reload ecbpf-filter
-	check "ping is dropped by the filter" bash -c "! ping -c2 -i0.2 -W1 '$cip' >/dev/null"
+	check "ping is dropped by the filter" bash -c "! ping -q -c2 -i0.2 -W1 '$cip' >/dev/null"
 	d=$(slot_count 2 XDP_DROP)
 	check "filter DROP counter counts the pings ($d)" test "${d:-0}" -ge 2
 	: >"$root/etc/ecbpf/drop.txt"
 	check "systemctl reload ecbpf-filter (removal)" c systemctl reload ecbpf-filter
-	check "ping passes again" ping -c2 -i0.2 -W1 "$cip"
+	check "ping passes again" ping -q -c2 -i0.2 -W1 "$cip"
 fi
 
 # Send N UDP datagrams to port 9999 while ACTION runs; every one must be
@@ -280,7 +286,7 @@ fi
 
 # Upgrade to the rebuilt package while traffic flows.
 upgrade() {
-	c dpkg -i "/tmp/up_libecbpf0_${upver}_$arch.deb" "/tmp/up_ecbpf_${upver}_$arch.deb"
+	c dpkg -i "/opt/debs/up_libecbpf0_${upver}_$arch.deb" "/opt/debs/up_ecbpf_${upver}_$arch.deb"
 }
 if has fw; then
 	udp_during "upgrade to $upver" upgrade
@@ -294,13 +300,15 @@ done
 check "root still attached after upgrade" test "$(root_id)" -gt 0
 
 # Purge: nothing left.
+rm -f "$root/etc/ecbpf/drop.txt" "$root/etc/ecbpf/fw.rules"
 check "dpkg --purge" c dpkg --purge ecbpf libecbpf0
 link=$(c ip -d link show dev "$vc")
 check "no XDP program left on $vc" bash -c "! grep -q 'prog/xdp' <<<'$link'"
-left=$(find "$bpffs" -mindepth 1 2>/dev/null | head -5)
+# maps.debug and progs.debug are the kernel's own iterators in every bpffs.
+left=$(find "$bpffs" -mindepth 1 ! -name maps.debug ! -name progs.debug 2>/dev/null | head -5)
 expect_eq "no pins left" "" "$left"
 expect_eq "no unit files left" "" "$(ls "$root"/lib/systemd/system/ecbpf-* 2>/dev/null)"
 expect_eq "no units loaded" "" "$(c systemctl list-units --all --no-legend 'ecbpf-*' 2>/dev/null)"
 expect_eq "config purged" "no" "$([ -e "$root/etc/ecbpf/ecbpf.conf" ] && echo yes || echo no)"
-check "host still reaches the container" ping -c1 -W1 "$cip"
+check "host still reaches the container" ping -q -c1 -W1 "$cip"
 [ "$fail" -eq 0 ]
