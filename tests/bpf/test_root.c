@@ -254,6 +254,62 @@ START_TEST(root_hands_ipv4_first_fragment_to_slots)
 }
 END_TEST
 
+/*
+ * Plain IPv4 UDP and TCP take the root's three-store fast path; behind a VLAN
+ * tag the same packets take the general parse. Both must give the same context.
+ */
+static struct ecbpf_pkt context_of(uint16_t vlan, uint8_t proto)
+{
+	struct pkt p;
+
+	pkt_init(&p);
+	pkt_eth(&p, vlan ? ETH_P_8021Q : ETH_P_IP);
+	if (vlan)
+		pkt_vlan(&p, vlan, ETH_P_IP);
+	pkt_ipv4(&p, "10.0.0.1", "10.0.0.2", proto);
+	if (proto == IPPROTO_UDP)
+		pkt_udp(&p, 1000, 53, 10);
+	else
+		pkt_tcp(&p, 1000, 80, 0x02, 10);
+	pkt_finish(&p);
+	ck_assert_uint_eq(run_root(&p).action, XDP_PASS);
+	return scratch_cpu0().pkt;
+}
+
+START_TEST(root_fast_path_context_matches_general_parse)
+{
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+
+	put_slot(0, XDP_PASS);
+	for (size_t i = 0; i < sizeof(protos); i++) {
+		struct ecbpf_pkt fast = context_of(0, protos[i]);
+		struct ecbpf_pkt general = context_of(7, protos[i]);
+
+		ck_assert_uint_eq(fast.len, general.len - 4);
+		ck_assert_uint_eq(fast.l3_off, 14);
+		ck_assert_uint_eq(general.l3_off, 18);
+		ck_assert_uint_eq(fast.l4_off, 34);
+		ck_assert_uint_eq(general.l4_off, 38);
+		ck_assert_uint_eq(fast.eth_proto, ETH_P_IP);
+		ck_assert_uint_eq(general.eth_proto, ETH_P_IP);
+		ck_assert_uint_eq(fast.frag_hdr_off, 0);
+		ck_assert_uint_eq(fast.vlan_tci[0], 0);
+		ck_assert_uint_eq(fast.vlan_tci[1], 0);
+		ck_assert_uint_eq(fast.vlan_depth, 0);
+		ck_assert_uint_eq(general.vlan_depth, 1);
+		ck_assert_uint_eq(fast.l4_proto, protos[i]);
+		ck_assert_uint_eq(general.l4_proto, protos[i]);
+		ck_assert_uint_eq(fast.flags, general.flags);
+		ck_assert_uint_eq(fast.flags, 0);
+		ck_assert_uint_eq(fast.ttl, general.ttl);
+		ck_assert_uint_eq(fast.ttl, 64);
+		ck_assert_uint_eq(fast.l3_len, 20);
+		ck_assert_uint_eq(general.l3_len, 20);
+		ck_assert_uint_eq(fast.pad, 0);
+	}
+}
+END_TEST
+
 /* ---- IPv6 ----------------------------------------------------------- */
 
 START_TEST(root_passes_ipv6_hop_by_hop_and_routing_to_slots)
@@ -971,6 +1027,7 @@ int main(void)
 
 	tcase_add_checked_fixture(parse, setup, teardown);
 	tcase_add_test(parse, root_passes_ipv4_udp_and_counts_bytes);
+	tcase_add_test(parse, root_fast_path_context_matches_general_parse);
 	tcase_add_test(parse, root_passes_ipv4_tcp);
 	tcase_add_test(parse, root_passes_ipv4_icmp);
 	tcase_add_test(parse, root_hands_ipv4_options_context_to_slots);
