@@ -83,9 +83,10 @@ static int64_t intern(struct fw_compiled *c, const __u64 *w)
 	b = &c->bitmaps[c->nbitmaps];
 	memset(b, 0, sizeof(*b));
 	memcpy(b->word, w, bytes);
-	for (int i = 0; i < c->nwords; i++)
-		if (w[i])
-			b->summary |= 1ULL << i;
+	for (int p = 0; p < FW_PROTO_MAX; p++)
+		for (int i = 0; i < c->nwords; i++)
+			if (w[i] & c->proto_bits[p][i])
+				b->summary[p] |= 1ULL << i;
 	c->hash[s] = c->nbitmaps;
 	return c->nbitmaps++;
 }
@@ -310,23 +311,24 @@ static bool rule_takes_proto(const struct fw_rule *r, int p)
 	}
 }
 
+/* Must run first: every interned bitmap's summaries use the protocol classes. */
 static int build_proto(struct fw_compiled *c, const struct fw_ruleset *rs)
 {
 	bits_t none = {};
-	int64_t empty = intern(c, none);
+	int64_t empty;
 
+	for (int p = 0; p < FW_PROTO_MAX; p++)
+		for (int r = 0; r < rs->n; r++)
+			if (rule_takes_proto(&rs->rules[r], p))
+				bit_set(c->proto_bits[p], r);
+	empty = intern(c, none);
 	if (empty < 0)
 		return empty;
 	for (int i = 0; i < 256; i++)
 		c->classes[FW_CLS_PROTO + i] = empty;
 	for (int p = 0; p < FW_PROTO_MAX; p++) {
-		bits_t b = {};
-		int64_t idx;
+		int64_t idx = intern(c, c->proto_bits[p]);
 
-		for (int r = 0; r < rs->n; r++)
-			if (rule_takes_proto(&rs->rules[r], p))
-				bit_set(b, r);
-		idx = intern(c, b);
 		if (idx < 0)
 			return idx;
 		c->classes[FW_CLS_PROTO + p] = idx;
@@ -614,7 +616,7 @@ int fw_compiled_match(const struct fw_compiled *c, const struct fw_fields *f)
 			b[n++] = class_bm(c, FW_CLS_CODE + f->code);
 	}
 	for (int i = 0; i < n; i++)
-		sum &= b[i]->summary;
+		sum &= b[i]->summary[p];
 	while (sum) {
 		int w = __builtin_ctzll(sum);
 		__u64 word = ~0ULL;

@@ -21,6 +21,7 @@ struct fw_compiled {
 	int trie_nodes, trie_cap;
 	uint32_t trie_root[FW_TRIES];	/* root node of each prefix selector */
 	uint32_t trie_depth[FW_TRIES];	/* levels to walk (0: selector inactive) */
+	__u64 proto_bits[FW_PROTO_MAX][FW_WORDS];	/* rules of each protocol class */
 	/* bitmap interning */
 	uint32_t *hash;
 	uint32_t hash_cap;

@@ -8,8 +8,11 @@
  * (or does not constrain the selector). The packet matches the lowest rule
  * whose bit survives the AND of all selector bitmaps.
  *
- * Each bitmap carries a summary word (bit i: word i is not zero), so the AND
- * touches the summaries first and then only the words that can still match.
+ * Each bitmap carries summary words, one per protocol class (bit i: word i
+ * has a rule of that class), so the AND touches the summaries of the
+ * packet's class first and then only the words that can still match. Rules
+ * of other families and protocols, which would otherwise fill every word
+ * with "does not care" bits, do not show in the packet's summary.
  */
 #ifndef XDP_FW_SHARED_H
 #define XDP_FW_SHARED_H
@@ -19,11 +22,13 @@
 #define FW_MAX_RULES 4096
 #define FW_WORDS (FW_MAX_RULES / 64)
 
+#define FW_SUMMARIES 8		/* FW_PROTO_MAX, rounded up */
+
 struct fw_bitmap {
-	__u64 summary;		/* bit i: word[i] != 0 */
-	__u64 word[FW_WORDS];	/* bit r % 64 of word r / 64: rule r (0-based) */
+	__u64 summary[FW_SUMMARIES];	/* [p] bit i: word[i] & (rules of protocol class p) != 0 */
+	__u64 word[FW_WORDS];		/* bit r % 64 of word r / 64: rule r (0-based) */
 };
-_Static_assert(sizeof(struct fw_bitmap) == 8 * (FW_WORDS + 1), "fw_bitmap layout");
+_Static_assert(sizeof(struct fw_bitmap) == 8 * (FW_WORDS + FW_SUMMARIES), "fw_bitmap layout");
 _Static_assert(FW_WORDS == 64, "the summary word covers every bitmap word");
 
 /*
@@ -60,6 +65,7 @@ enum fw_proto {
 	FW_PROTO_ICMP6,
 	FW_PROTO_MAX,
 };
+_Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
 
 /* Offsets of the value-indexed selectors in fw_classes. */
 #define FW_CLS_PROTO 0

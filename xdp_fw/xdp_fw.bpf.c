@@ -98,14 +98,23 @@ static __always_inline struct fw_bitmap *fw_class(__u32 *k, __u32 key)
 	return idx ? fw_bitmap_get(k, *idx) : 0;
 }
 
-/* Walk one stride-8 trie over the address bytes A (already bounds-checked). */
-static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, const __u8 *a, int max_depth)
+/*
+ * Walk one stride-8 trie over an address held in registers: W0 holds bytes
+ * 0-7 as loaded from the packet (byte 0 lowest on this little-endian
+ * target), W1 bytes 8-15. The loop is unrolled, so every shift is constant.
+ */
+static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
+{
+	return ((j < 8 ? w0 : w1) >> (8 * (j & 7))) & 0xff;
+}
+
+static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1,
+						   int max_depth)
 {
 	__u32 *e, v;
 
-	*k = fw_trie_root[t] * FW_TRIE_STRIDE + a[0];
+	*k = fw_trie_root[t] * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, 0);
 	e = bpf_map_lookup_elem(&fw_trie, k);
-
 	if (!e)
 		return 0;
 	v = *e;
@@ -113,7 +122,7 @@ static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, const __u8 *
 	for (__u32 j = 1; j < (__u32)max_depth; j++) {
 		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
 			break;
-		*k = (v & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + a[j];
+		*k = (v & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j);
 		e = bpf_map_lookup_elem(&fw_trie, k);
 		if (!e)
 			return 0;
@@ -142,9 +151,6 @@ int xdp_fw(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct fw_bitmap *bp, *bl, *bt, *bs, *bd, *b1, *b2, *b3, *b4;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
-	struct {
-		__u8 src[16], dst[16];
-	} addr = {};
 	__u8 *l3, *l4;
 	int is6, proto, rule = -1, reason;
 	__u32 key;
@@ -195,27 +201,6 @@ int xdp_fw(struct xdp_md *ctx)
 
 	l3 = data + (pkt->l3_off & 0xff);
 	l4 = data + (pkt->l4_off & 0xfff);
-	/*
-	 * The addresses go to the stack, zero-padded: clang may fold the IPv4
-	 * and IPv6 trie walks into one, and the verifier must then see every
-	 * byte it could read as initialised and in bounds.
-	 */
-	if (is6) {
-		if ((void *)(l3 + 40) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		__builtin_memcpy(addr.src, l3 + 8, 16);
-		__builtin_memcpy(addr.dst, l3 + 24, 16);
-	} else {
-		if ((void *)(l3 + 20) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		__builtin_memcpy(addr.src, l3 + 12, 4);
-		__builtin_memcpy(addr.dst, l3 + 16, 4);
-	}
-
 	bp = fw_class(&key, FW_CLS_PROTO + proto);
 	if (!bp)
 		goto next;
@@ -225,16 +210,27 @@ int xdp_fw(struct xdp_md *ctx)
 		bl = fw_class(&key, FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len));
 	if (ACTIVE(FW_SEL_TTL))
 		bt = fw_class(&key, FW_CLS_TTL + pkt->ttl);
-	if (is6) {
+	/* Unaligned loads are fine on the targets XDP runs on; the JIT keeps them single loads. */
+	if (is6 && (ACTIVE(FW_SEL_SRC6) || ACTIVE(FW_SEL_DST6))) {
+		if ((void *)(l3 + 40) > end) {
+			reason = ECBPF_R_INTERNAL;
+			goto abort;
+		}
 		if (ACTIVE(FW_SEL_SRC6))
-			bs = fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, addr.src, 16);
+			bs = fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+				       *(__u64 *)(l3 + 16), 16);
 		if (ACTIVE(FW_SEL_DST6))
-			bd = fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, addr.dst, 16);
-	} else {
+			bd = fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+				       *(__u64 *)(l3 + 32), 16);
+	} else if (!is6 && (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_DST4))) {
+		if ((void *)(l3 + 20) > end) {
+			reason = ECBPF_R_INTERNAL;
+			goto abort;
+		}
 		if (ACTIVE(FW_SEL_SRC4))
-			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, addr.src, 4);
+			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0, 4);
 		if (ACTIVE(FW_SEL_DST4))
-			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, addr.dst, 4);
+			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0, 4);
 	}
 
 	if (proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6 || proto == FW_PROTO_UDP4 ||
@@ -267,23 +263,23 @@ int xdp_fw(struct xdp_md *ctx)
 		goto next;
 
 	/* Selectors no rule constrains are left out at load time. */
-	sum = bp->summary;
+	sum = bp->summary[proto];
 	if (ACTIVE(FW_SEL_LEN))
-		sum &= bl->summary;
+		sum &= bl->summary[proto];
 	if (ACTIVE(FW_SEL_TTL))
-		sum &= bt->summary;
+		sum &= bt->summary[proto];
 	if (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_SRC6))
-		sum &= bs->summary;
+		sum &= bs->summary[proto];
 	if (ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6))
-		sum &= bd->summary;
+		sum &= bd->summary[proto];
 	if (ACTIVE(FW_SEL_SPORT) || ACTIVE(FW_SEL_TYPE))
-		sum &= b1->summary;
+		sum &= b1->summary[proto];
 	if (ACTIVE(FW_SEL_DPORT) || ACTIVE(FW_SEL_CODE))
-		sum &= b2->summary;
+		sum &= b2->summary[proto];
 	if (ACTIVE(FW_SEL_WINDOW))
-		sum &= b3->summary;
+		sum &= b3->summary[proto];
 	if (ACTIVE(FW_SEL_FLAGS))
-		sum &= b4->summary;
+		sum &= b4->summary[proto];
 #pragma nounroll
 	for (int it = 0; it < FW_WORDS && sum; it++) {
 		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);

@@ -88,7 +88,8 @@ START_TEST(compile_prefix_bitmap_includes_containing_prefixes)
 		ck_assert(!(e & FW_TRIE_CHILD));
 		b = &f.c.bitmaps[e];
 		ck_assert_uint_eq(b->word[0], 0xf);
-		ck_assert_uint_eq(b->summary, 1);
+		ck_assert_uint_eq(b->summary[FW_PROTO_UDP4], 1);
+		ck_assert_uint_eq(b->summary[FW_PROTO_TCP4], 0);	/* no tcp rules */
 		/* 10.1.3.0: the /16, the /8 and any, not the /24 */
 		e = f.c.trie[f.c.trie_root[0] * FW_TRIE_STRIDE + 10];
 		e = f.c.trie[(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + 1];
