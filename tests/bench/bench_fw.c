@@ -248,7 +248,7 @@ static int bench_breakdown(int runs, int repeat)
 	static const char *const fmts[] = {
 		NULL,
 		"ip from any to any icmp type %d\n",
-		"ip from any to any udp dport { %d }\n",
+		"ip from any to any udp dport { 1%03d }\n",
 		"ip from { 10.%d.0.0/16 } to any udp dport { 53 }\n",
 		"ip from { 10.%d.0.0/16 } to { 192.0.2.1 } udp dport { 53 }\n",
 		"ip from { 10.%d.0.0/16 } to { 192.0.2.1 } ttl 3 udp sport 7 dport { 53 }\n",
