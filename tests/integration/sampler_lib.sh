@@ -51,3 +51,17 @@ stop_rc() {
 	wait "$1"
 	RC=$?
 }
+
+# Ping once at a time (200-byte payload, so these are told apart from the test's
+# own pings) until CONDITION (a command) holds: the way to know that a ZeroMQ
+# subscriber has joined. Up to 50 tries.
+ping_until() {
+	for _ in $(seq 50); do
+		"$@" && return 0
+		in_cli ping -c 1 -s 200 -W 0.2 "$SRV_IP" >/dev/null 2>&1
+	done
+	return 1
+}
+
+# File size in bytes (0 if missing).
+fsize() { stat -c %s "$1" 2>/dev/null || echo 0; }
