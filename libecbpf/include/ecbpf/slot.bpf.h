@@ -147,7 +147,7 @@ static __always_inline int ecbpf_monitoring(void)
 
 static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_sampler_state *s, __u32 rate)
 {
-	__u32 x = s->rng ? s->rng : 0x9e3779b9;
+	__u32 x = s->rng ? s->rng : 0x9e3779b9, spread;
 
 	if (rate <= 1)
 		return 1;
@@ -156,7 +156,9 @@ static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_sampler_state *s,
 	x ^= x >> 17;
 	x ^= x << 5;
 	s->rng = x;
-	return rate / 2 + 1 + x % rate;
+	/* Uniform in [rate - spread, rate + spread]: the mean gap is exactly rate. */
+	spread = (rate - 1) / 2;
+	return rate - spread + x % (2 * spread + 1);
 }
 
 /*
