@@ -16,7 +16,7 @@ struct fw_capture *fw_capture_open(const char *path, char *err, size_t errlen)
 	pcap_t *p = pcap_open_offline(path, perr);
 
 	if (!p) {
-		snprintf(err, errlen, "%s: %s", path, perr);
+		snprintf(err, errlen, "%s", perr);
 		return NULL;
 	}
 	if (pcap_datalink(p) != DLT_EN10MB) {

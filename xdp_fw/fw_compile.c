@@ -6,8 +6,8 @@
  *
  * Prefixes: the bitmap of a prefix holds the rules of every listed prefix
  * that contains it, so a shorter prefix or "any" in a later rule still
- * matches an address under a longer prefix of an earlier rule. A stride-8
- * multibit trie (prefix expansion) then maps an address to the bitmap of its
+ * matches an address under a longer prefix of an earlier rule. A multibit
+ * trie (prefix expansion, 16 bits then 8 per level) then maps an address to the bitmap of its
  * longest listed prefix, with plain array reads in the kernel.
  */
 #include <errno.h>
@@ -389,31 +389,42 @@ static int64_t trie_node_new(struct fw_compiled *c, uint32_t fill)
 	return c->trie_nodes++;
 }
 
-/* Write a prefix's bitmap index into the trie; prefixes arrive shortest first. */
+/*
+ * Write a prefix's bitmap index into the trie; prefixes arrive shortest
+ * first, so what they cover is still leaves. Level 0 covers address bytes
+ * 0-1 (65536 entries: FW_TRIE_STRIDE consecutive nodes from the root),
+ * every further level one byte: a /24 is two lookups, a /32 three.
+ */
 static int trie_insert(struct fw_compiled *c, uint32_t root, const struct fw_prefix *p,
 		       uint32_t bm, uint32_t *depth)
 {
-	int level = p->len ? (p->len - 1) / 8 : 0;
-	uint32_t node = root, start, span;
+	int level = p->len <= 16 ? 0 : (p->len - 17) / 8 + 1;
+	uint32_t a16 = (uint32_t)p->addr[0] << 8 | p->addr[1];
+	size_t at = (size_t)root * FW_TRIE_STRIDE + a16;
+	uint32_t span = 1u << (16 + 8 * level - p->len), start;
 
-	for (int j = 0; j < level; j++) {
-		uint32_t *e = &c->trie[(size_t)node * FW_TRIE_STRIDE + p->addr[j]];
+	if (!level) {
+		start = a16 & ~(span - 1);
+		at = (size_t)root * FW_TRIE_STRIDE + start;
+	}
+	for (int j = 1; j <= level; j++) {
+		uint32_t e = c->trie[at];
 
-		if (!(*e & FW_TRIE_CHILD)) {
-			int64_t child = trie_node_new(c, *e);
+		if (!(e & FW_TRIE_CHILD)) {
+			int64_t child = trie_node_new(c, e);
 
 			if (child < 0)
 				return child;
-			/* trie_node_new may move the array */
-			e = &c->trie[(size_t)node * FW_TRIE_STRIDE + p->addr[j]];
-			*e = FW_TRIE_CHILD | child;
+			e = FW_TRIE_CHILD | child;
+			c->trie[at] = e;
 		}
-		node = *e & ~FW_TRIE_CHILD;
+		start = p->addr[1 + j];
+		if (j == level)
+			start &= ~(span - 1);
+		at = (size_t)(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + start;
 	}
-	span = 1u << (8 * (level + 1) - p->len);
-	start = p->addr[level] & ~(span - 1);
-	for (uint32_t i = start; i < start + span; i++)
-		c->trie[(size_t)node * FW_TRIE_STRIDE + i] = bm;	/* leaves: longer ones come later */
+	for (uint32_t i = 0; i < span; i++)
+		c->trie[at + i] = bm;
 	if (*depth < (uint32_t)level + 1)
 		*depth = level + 1;
 	return 0;
@@ -489,7 +500,11 @@ static int build_prefixes(struct fw_compiled *c, const struct fw_ruleset *rs, in
 	base_idx = intern(c, base);
 	if (base_idx < 0)
 		goto out;
+	/* The root spans FW_TRIE_STRIDE consecutive nodes: 16 bits of address. */
 	root = trie_node_new(c, base_idx);
+	for (int i = 1; root >= 0 && i < FW_TRIE_STRIDE; i++)
+		if (trie_node_new(c, base_idx) < 0)
+			root = -ENOMEM;
 	if (root < 0)
 		goto out;
 	c->trie_root[t] = root;
@@ -571,10 +586,10 @@ static const struct fw_bitmap *class_bm(const struct fw_compiled *c, uint32_t of
 
 static const struct fw_bitmap *trie_bm(const struct fw_compiled *c, int t, const uint8_t *a)
 {
-	uint32_t e = c->trie[(size_t)c->trie_root[t] * FW_TRIE_STRIDE + a[0]];
+	uint32_t e = c->trie[(size_t)c->trie_root[t] * FW_TRIE_STRIDE + (a[0] << 8 | a[1])];
 
 	for (uint32_t j = 1; j < c->trie_depth[t] && (e & FW_TRIE_CHILD); j++)
-		e = c->trie[(size_t)(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + a[j]];
+		e = c->trie[(size_t)(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + a[1 + j]];
 	return &c->bitmaps[e];
 }
 

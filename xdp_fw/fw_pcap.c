@@ -63,7 +63,7 @@ int fw_test_pcap(const char *path, const struct fw_ruleset *rs, const struct fw_
 	p = fw_capture_open(path, errbuf, sizeof(errbuf));
 	if (!p) {
 		ecbpf_log(ECBPF_WARN, "%s", errbuf);
-		return -ENOENT;
+		return -ENXIO;	/* EX_NOINPUT */
 	}
 	err = ecbpf_stack_new(&stk);
 	if (!err)

@@ -80,12 +80,16 @@ _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
 #define FW_CLS_ENTRIES (FW_CLS_CODE + 256)
 
 /*
- * fw_trie: stride-8 multibit tries, 256 u32 entries per node. An entry with
- * FW_TRIE_CHILD set holds the next node; otherwise it is the bitmap index of
- * the longest prefix that covers the address so far.
+ * fw_trie: multibit tries of 256-entry nodes. The first level takes address
+ * bytes 0-1 at once (FW_TRIE_STRIDE consecutive nodes from the trie's root),
+ * each further level one byte. An entry with FW_TRIE_CHILD set holds the next
+ * node; otherwise it is the bitmap index of the longest prefix that covers
+ * the address so far.
  */
 #define FW_TRIE_CHILD 0x80000000u
 #define FW_TRIE_STRIDE 256
+#define FW_TRIE_LEVELS4 3	/* 16 + 8 + 8 bits */
+#define FW_TRIE_LEVELS6 15	/* 16 + 14 * 8 bits */
 
 /*
  * fw_info (one entry, written by user space only): the generation this

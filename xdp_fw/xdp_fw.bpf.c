@@ -99,7 +99,7 @@ static __always_inline struct fw_bitmap *fw_class(__u32 *k, __u32 key)
 }
 
 /*
- * Walk one stride-8 trie over an address held in registers: W0 holds bytes
+ * Walk one trie (fw_shared.h) over an address held in registers: W0 holds bytes
  * 0-7 as loaded from the packet (byte 0 lowest on this little-endian
  * target), W1 bytes 8-15. The loop is unrolled, so every shift is constant.
  */
@@ -109,20 +109,20 @@ static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
 }
 
 static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1,
-						   int max_depth)
+						   int max_levels)
 {
 	__u32 *e, v;
 
-	*k = fw_trie_root[t] * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, 0);
+	*k = fw_trie_root[t] * FW_TRIE_STRIDE + (fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1));
 	e = bpf_map_lookup_elem(&fw_trie, k);
 	if (!e)
 		return 0;
 	v = *e;
 #pragma unroll
-	for (__u32 j = 1; j < (__u32)max_depth; j++) {
+	for (__u32 j = 1; j < (__u32)max_levels; j++) {
 		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
 			break;
-		*k = (v & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j);
+		*k = (v & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j + 1);
 		e = bpf_map_lookup_elem(&fw_trie, k);
 		if (!e)
 			return 0;
@@ -228,9 +228,9 @@ int xdp_fw(struct xdp_md *ctx)
 			goto abort;
 		}
 		if (ACTIVE(FW_SEL_SRC4))
-			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0, 4);
+			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0, FW_TRIE_LEVELS4);
 		if (ACTIVE(FW_SEL_DST4))
-			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0, 4);
+			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0, FW_TRIE_LEVELS4);
 	}
 
 	if (proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6 || proto == FW_PROTO_UDP4 ||

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 #include <jansson.h>
 #include <ecbpf/ecbpf.h>
 #include "fw_load.h"
@@ -54,6 +55,10 @@ static int load_rules(const char *path, struct fw_ruleset *rs, struct fw_compile
 	double t0 = now_ms();
 	int e;
 
+	if (access(path, R_OK)) {
+		ecbpf_log(ECBPF_WARN, "%s: %s", path, strerror(errno));
+		return -ENXIO;	/* EX_NOINPUT */
+	}
 	if (fw_parse_file(path, rs, err, sizeof(err))) {
 		ecbpf_log(ECBPF_WARN, "%s", err);
 		return -EINVAL;

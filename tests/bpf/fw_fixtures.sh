@@ -45,5 +45,21 @@ rc=$?
 [ "$err" == "xdp_fw: $bad:2:9: '10.0.0.300' is not an IPv4 address" ] &&
 	ok "bad rules file: FILE:line:col message" || fail "bad rules file: '$err'"
 
+# The example rule files: valid, and their canonical form re-parses to itself.
+for ex in "$SRC"/xdp_fw/examples/*.rules; do
+	name=$(basename "$ex")
+	canon=$("$FW" --validate --rules "$ex" 2>/dev/null)
+	rc=$?
+	[ $rc -eq 0 ] && ok "example $name: valid" || fail "example $name: exit $rc"
+	printf '%s\n' "$canon" >"$bad"
+	again=$("$FW" --validate --rules "$bad" 2>/dev/null)
+	[ "$again" == "$canon" ] && ok "example $name: canonical form round trip" ||
+		fail "example $name: canonical form changes when re-parsed"
+done
+out=$("$FW" --test "$DIR/fw_fixture.pcap" --rules "$SRC/xdp_fw/examples/expectations.rules")
+rc=$?
+[ $rc -eq 0 ] && [[ "$(tail -1 <<<"$out")" == *"2 expectations, 0 failed" ]] &&
+	ok "example expectations.rules passes on the fixture" || fail "example expectations.rules: exit $rc"
+
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

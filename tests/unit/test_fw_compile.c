@@ -78,26 +78,26 @@ START_TEST(compile_prefix_bitmap_includes_containing_prefixes)
 	}
 	/* the /24 entry carries the /16, the /8, the any rule and itself */
 	{
-		uint32_t e = f.c.trie[f.c.trie_root[0] * FW_TRIE_STRIDE + 10];
+		const uint32_t *t = f.c.trie;
+		uint32_t root = f.c.trie_root[0] * FW_TRIE_STRIDE, e, child;
 		const struct fw_bitmap *b;
 
+		e = t[root + (10 << 8 | 1)];		/* 10.1: first level, 16 bits */
 		ck_assert(e & FW_TRIE_CHILD);
-		e = f.c.trie[(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + 1];
-		ck_assert(e & FW_TRIE_CHILD);
-		e = f.c.trie[(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + 2];
+		child = (e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE;
+		e = t[child + 2];			/* 10.1.2 */
 		ck_assert(!(e & FW_TRIE_CHILD));
 		b = &f.c.bitmaps[e];
 		ck_assert_uint_eq(b->word[0], 0xf);
 		ck_assert_uint_eq(b->summary[FW_PROTO_UDP4], 1);
 		ck_assert_uint_eq(b->summary[FW_PROTO_TCP4], 0);	/* no tcp rules */
 		/* 10.1.3.0: the /16, the /8 and any, not the /24 */
-		e = f.c.trie[f.c.trie_root[0] * FW_TRIE_STRIDE + 10];
-		e = f.c.trie[(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + 1];
-		e = f.c.trie[(e & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + 3];
-		ck_assert_uint_eq(f.c.bitmaps[e].word[0], 0x7);
+		ck_assert_uint_eq(f.c.bitmaps[t[child + 3]].word[0], 0x7);
+		/* 10.2.0.0: the /8 and any */
+		ck_assert_uint_eq(f.c.bitmaps[t[root + (10 << 8 | 2)]].word[0], 0x6);
 		/* 12.0.0.0: only any */
-		e = f.c.trie[f.c.trie_root[0] * FW_TRIE_STRIDE + 12];
-		ck_assert_uint_eq(f.c.bitmaps[e].word[0], 0x4);
+		ck_assert_uint_eq(f.c.bitmaps[t[root + (12 << 8)]].word[0], 0x4);
+		ck_assert_uint_eq(f.c.trie_depth[0], 2);
 	}
 	ck_assert(f.c.active & (1u << FW_SEL_SRC4));
 	ck_assert(!(f.c.active & (1u << FW_SEL_DST4)));
