@@ -58,8 +58,11 @@ static int hash_grow(struct fw_compiled *c)
 	return 0;
 }
 
-/* Index of the stored bitmap equal to W (stored now if new), or a negative errno. */
-static int64_t intern(struct fw_compiled *c, const __u64 *w)
+/*
+ * Index of the stored bitmap equal to W (stored now if new), or a negative
+ * errno. FRESH stores W at the next index even if an equal one exists.
+ */
+static int64_t store(struct fw_compiled *c, const __u64 *w, bool fresh)
 {
 	size_t bytes = c->nwords * sizeof(__u64);
 	struct fw_bitmap *b;
@@ -69,7 +72,7 @@ static int64_t intern(struct fw_compiled *c, const __u64 *w)
 		return -ENOMEM;
 	s = bm_hash(w, c->nwords) & (c->hash_cap - 1);
 	for (; c->hash[s] != UINT32_MAX; s = (s + 1) & (c->hash_cap - 1))
-		if (!memcmp(c->bitmaps[c->hash[s]].word, w, bytes))
+		if (!fresh && !memcmp(c->bitmaps[c->hash[s]].word, w, bytes))
 			return c->hash[s];
 	if (c->nbitmaps == c->bitmaps_cap) {
 		int cap = c->bitmaps_cap ? 2 * c->bitmaps_cap : 256;
@@ -89,6 +92,11 @@ static int64_t intern(struct fw_compiled *c, const __u64 *w)
 				b->summary[p] |= 1ULL << i;
 	c->hash[s] = c->nbitmaps;
 	return c->nbitmaps++;
+}
+
+static int64_t intern(struct fw_compiled *c, const __u64 *w)
+{
+	return store(c, w, false);
 }
 
 /* ---- value selectors ---------------------------------------------------- */
@@ -311,27 +319,21 @@ static bool rule_takes_proto(const struct fw_rule *r, int p)
 	}
 }
 
-/* Must run first: every interned bitmap's summaries use the protocol classes. */
+/*
+ * Must run first: every stored bitmap's summaries use the protocol classes,
+ * and the kernel finds class p's bitmap at index FW_BM_PROTO + p.
+ */
 static int build_proto(struct fw_compiled *c, const struct fw_ruleset *rs)
 {
-	bits_t none = {};
-	int64_t empty;
-
 	for (int p = 0; p < FW_PROTO_MAX; p++)
 		for (int r = 0; r < rs->n; r++)
 			if (rule_takes_proto(&rs->rules[r], p))
 				bit_set(c->proto_bits[p], r);
-	empty = intern(c, none);
-	if (empty < 0)
-		return empty;
-	for (int i = 0; i < 256; i++)
-		c->classes[FW_CLS_PROTO + i] = empty;
 	for (int p = 0; p < FW_PROTO_MAX; p++) {
-		int64_t idx = intern(c, c->proto_bits[p]);
+		int64_t idx = store(c, c->proto_bits[p], true);
 
 		if (idx < 0)
 			return idx;
-		c->classes[FW_CLS_PROTO + p] = idx;
 	}
 	c->active |= 1u << FW_SEL_PROTO;
 	return 0;
@@ -601,7 +603,7 @@ int fw_compiled_match(const struct fw_compiled *c, const struct fw_fields *f)
 
 	if (p < 0)
 		return -1;
-	b[n++] = class_bm(c, FW_CLS_PROTO + p);
+	b[n++] = &c->bitmaps[FW_BM_PROTO + p];
 	if (c->active & (1u << FW_SEL_LEN))
 		b[n++] = class_bm(c, FW_CLS_LEN + (f->len > 65535 ? 65535 : f->len));
 	if (c->active & (1u << FW_SEL_TTL))

@@ -32,8 +32,9 @@ _Static_assert(sizeof(struct fw_bitmap) == 8 * (FW_WORDS + FW_SUMMARIES), "fw_bi
 _Static_assert(FW_WORDS == 64, "the summary word covers every bitmap word");
 
 /*
- * Selectors. The value-indexed ones share the fw_classes array (u32 bitmap
- * index per value, at the selector's offset); the prefix ones walk fw_trie.
+ * Selectors. The protocol class indexes fw_bitmaps directly; the other
+ * value-indexed ones share the fw_classes array (u32 bitmap index per value,
+ * at the selector's offset); the prefix ones walk fw_trie.
  */
 enum fw_selector {
 	FW_SEL_PROTO = 0,	/* family and L4 protocol: FW_PROTO_* */
@@ -67,9 +68,11 @@ enum fw_proto {
 };
 _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
 
+/* fw_bitmaps index of protocol class p's bitmap: FW_BM_PROTO + p. */
+#define FW_BM_PROTO 0
+
 /* Offsets of the value-indexed selectors in fw_classes. */
-#define FW_CLS_PROTO 0
-#define FW_CLS_LEN (FW_CLS_PROTO + 256)
+#define FW_CLS_LEN 0
 #define FW_CLS_TTL (FW_CLS_LEN + 65536)
 #define FW_CLS_SPORT (FW_CLS_TTL + 256)
 #define FW_CLS_DPORT (FW_CLS_SPORT + 65536)

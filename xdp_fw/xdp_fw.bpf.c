@@ -201,7 +201,7 @@ int xdp_fw(struct xdp_md *ctx)
 
 	l3 = data + (pkt->l3_off & 0xff);
 	l4 = data + (pkt->l4_off & 0xfff);
-	bp = fw_class(&key, FW_CLS_PROTO + proto);
+	bp = fw_bitmap_get(&key, FW_BM_PROTO + proto);
 	if (!bp)
 		goto next;
 	bl = bt = bs = bd = b1 = b2 = b3 = b4 = bp;	/* a selector that does not apply: AND with itself */

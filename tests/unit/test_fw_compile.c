@@ -202,11 +202,12 @@ START_TEST(compile_family_and_protocol_separate_rules)
 		  "ip from any to any tcp\n"
 		  "ip from any to any icmp type 8\n"
 		  "ip6 from any to any icmp6 type 128 code 0\n");
-	ck_assert_uint_eq(class_bits(&f.c, FW_CLS_PROTO + FW_PROTO_UDP6), 0x1);
-	ck_assert_uint_eq(class_bits(&f.c, FW_CLS_PROTO + FW_PROTO_UDP4), 0x0);
-	ck_assert_uint_eq(class_bits(&f.c, FW_CLS_PROTO + FW_PROTO_TCP4), 0x2);
-	ck_assert_uint_eq(class_bits(&f.c, FW_CLS_PROTO + FW_PROTO_ICMP4), 0x4);
-	ck_assert_uint_eq(class_bits(&f.c, FW_CLS_PROTO + FW_PROTO_ICMP6), 0x8);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_UDP6].word[0], 0x1);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_UDP4].word[0], 0x0);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_TCP4].word[0], 0x2);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_ICMP4].word[0], 0x4);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_ICMP6].word[0], 0x8);
+	ck_assert_uint_eq(f.c.bitmaps[FW_BM_PROTO + FW_PROTO_TCP6].word[0], 0x0);
 	p = udp4("1.1.1.1", "2.2.2.2", 1, 2);
 	ck_assert_int_eq(fw_compiled_match(&f.c, &p), -1);
 	p.proto = IPPROTO_ICMP;
