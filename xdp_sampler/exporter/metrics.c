@@ -10,13 +10,19 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "metrics.h"
+#include "filter_shared.h"
 
-/* Components' counter maps; a component that is not loaded has no pins and no metrics. */
+/* Names of the filter_stats elements (xdp_filter/filter_shared.h), "_count" dropped below. */
+static const char *const filter_names[] = { FILTER_COUNTER_NAMES, NULL };
+
+/* Components' counter maps; a component that is not loaded has no maps and no metrics. */
 const struct component_counters metrics_components[] = {
-	{ "filter", "filter_stats", "ecbpf_filter", NULL, "xdp_filter counter" },
-	{ "fw", "fw_rule_hits", "ecbpf_fw_rule", "rule", "xdp_fw hits of one rule" },
-	{ "fw", "fw_stats", "ecbpf_fw", NULL, "xdp_fw counter" },
-	{ "bypass", "bypass_stats", "ecbpf_bypass", NULL, "xdp_bypass_ipvs counter" },
+	{ .component = FILTER_COMPONENT, .map = "filter_stats", .prefix = "ecbpf_filter",
+	  .names = filter_names, .help = "xdp_filter counter" },
+	/* xdp_fw pins nothing: its maps are found through its program (FW_PROG_NAME). */
+	{ .prog = "xdp_fw", .map = "fw_hits", .prefix = "ecbpf_fw_rule_hits",
+	  .key_label = "rule", .key_offset = 1, .base_map = "fw_rule_base",
+	  .help = "Packets matched by an xdp_fw rule (numbered from 1, as in xdp_fw --stats)" },
 	{}
 };
 
@@ -204,14 +210,14 @@ int metrics_from_status(struct metrics *m, const struct ecbpf_status *st)
 	return err;
 }
 
-/* ---- components' pinned counters --------------------------------------- */
+/* ---- components' counters -------------------------------------------- */
 
 struct counter_field {
 	char name[64];
 	uint32_t offset;
 };
 
-#define MAX_FIELDS 48
+#define MAX_FIELDS 64
 
 static const struct btf_type *skip_mods(const struct btf *btf, __u32 id)
 {
@@ -227,38 +233,55 @@ static bool is_u64(const struct btf_type *t)
 	return t && btf_is_int(t) && t->size == 8;
 }
 
-/* The 64-bit counters in a map value, named through its BTF. */
-static int counter_fields(const struct bpf_map_info *info, struct counter_field *f)
+static void add_field(struct counter_field *f, int *n, const char *name, uint32_t offset)
+{
+	size_t len = strlen(name);
+
+	if (*n >= MAX_FIELDS)
+		return;
+	/* Reference names end in _count; the metric gets _total instead. */
+	if (len > 6 && !strcmp(name + len - 6, "_count"))
+		len -= 6;
+	snprintf(f[*n].name, sizeof(f[*n].name), "%.*s", (int)len, name);
+	f[*n].offset = offset;
+	(*n)++;
+}
+
+/* The 64-bit counters in a map value, named through its BTF (or NAMES for an array). */
+static int counter_fields(const struct bpf_map_info *info, const char *const *names,
+			  struct counter_field *f)
 {
 	const struct btf_type *t;
 	struct btf *btf;
 	int n = 0;
 
 	if (!info->btf_id || !info->btf_value_type_id) {
-		if (info->value_size != 8)
-			return 0;
-		f[0].name[0] = '\0';
-		f[0].offset = 0;
-		return 1;
+		if (info->value_size == 8)
+			add_field(f, &n, "", 0);
+		return n;
 	}
 	btf = btf__load_from_kernel_by_id(info->btf_id);
 	if (!btf)
 		return -errno;
 	t = skip_mods(btf, info->btf_value_type_id);
 	if (is_u64(t)) {
-		f[0].name[0] = '\0';
-		f[0].offset = 0;
-		n = 1;
+		add_field(f, &n, "", 0);
 	} else if (t && btf_is_struct(t)) {
 		const struct btf_member *mb = btf_members(t);
 
-		for (int i = 0; i < btf_vlen(t) && n < MAX_FIELDS; i++, mb++) {
-			if (!is_u64(skip_mods(btf, mb->type)) || btf_member_bitfield_size(t, i))
+		for (int i = 0; i < btf_vlen(t); i++, mb++) {
+			const struct btf_type *mt = skip_mods(btf, mb->type);
+			uint32_t off = btf_member_bit_offset(t, i) / 8;
+
+			if (btf_member_bitfield_size(t, i))
 				continue;
-			snprintf(f[n].name, sizeof(f[n].name), "%s",
-				 btf__name_by_offset(btf, mb->name_off));
-			f[n].offset = btf_member_bit_offset(t, i) / 8;
-			n++;
+			if (is_u64(mt)) {
+				add_field(f, &n, btf__name_by_offset(btf, mb->name_off), off);
+			} else if (mt && btf_is_array(mt) && names &&
+				   is_u64(skip_mods(btf, btf_array(mt)->type))) {
+				for (__u32 e = 0; e < btf_array(mt)->nelems && names[e]; e++)
+					add_field(f, &n, names[e], off + e * 8);
+			}
 		}
 	}
 	btf__free(btf);
@@ -267,20 +290,15 @@ static int counter_fields(const struct bpf_map_info *info, struct counter_field 
 
 static void counter_name(char *buf, size_t len, const char *prefix, const char *field)
 {
-	size_t n;
-
-	snprintf(buf, len, "%.40s%s%.60s", prefix, *field ? "_" : "", field);
-	n = strlen(buf);
-	if (n < 6 || strcmp(buf + n - 6, "_total"))
-		snprintf(buf + n, len - n, "_total");
+	snprintf(buf, len, "%.40s%s%.60s_total", prefix, *field ? "_" : "", field);
 }
 
-static void key_string(const void *key, __u32 size, char *buf, size_t len)
+static void key_string(const void *key, __u32 size, uint32_t offset, char *buf, size_t len)
 {
 	if (size == 4) {
-		snprintf(buf, len, "%u", *(const uint32_t *)key);
+		snprintf(buf, len, "%llu", (unsigned long long)*(const uint32_t *)key + offset);
 	} else if (size == 8) {
-		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)key);
+		snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)key + offset);
 	} else {
 		size_t o = 0;
 
@@ -295,32 +313,97 @@ static bool map_percpu(__u32 type)
 	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
 }
 
+/* fd of the map NAME held by the program named PROG in a slot; negative if none. */
+static int prog_map_fd(const struct ecbpf_iface *ifc, const char *prog, const char *name)
+{
+	struct bpf_prog_info pinfo = {};
+	struct ecbpf_prog_info pi;
+	uint32_t plen = sizeof(pinfo), ids[64] = {};
+	int slot = ecbpf_slot_find(ifc, prog), pfd, found = -ENOENT;
+
+	if (slot < 0 || ecbpf_slot_info(ifc, slot, &pi) || !pi.id)
+		return -ENOENT;
+	pfd = bpf_prog_get_fd_by_id(pi.id);
+	if (pfd < 0)
+		return -errno;
+	pinfo.nr_map_ids = 64;
+	pinfo.map_ids = (uint64_t)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &pinfo, &plen))
+		pinfo.nr_map_ids = 0;
+	close(pfd);
+	for (uint32_t i = 0; i < pinfo.nr_map_ids && i < 64 && found < 0; i++) {
+		struct bpf_map_info minfo = {};
+		uint32_t mlen = sizeof(minfo);
+		int fd = bpf_map_get_fd_by_id(ids[i]);
+
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &minfo, &mlen) && !strcmp(minfo.name, name))
+			found = fd;
+		else
+			close(fd);
+	}
+	return found;
+}
+
+static int component_map_fd(const struct ecbpf_iface *ifc, const struct component_counters *cc,
+			    const char *name)
+{
+	char path[700];
+	int fd;
+
+	if (cc->prog)
+		return prog_map_fd(ifc, cc->prog, name);
+	if (ecbpf_pin_path(ifc, cc->component, name, path, sizeof(path)))
+		return -EINVAL;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+/* The first 64 bits of BASE's value at KEY (0 if there is none). */
+static uint64_t base_count(int base_fd, const void *key)
+{
+	uint64_t v[64] = {};
+
+	if (base_fd < 0 || bpf_map_lookup_elem(base_fd, key, v))
+		return 0;
+	return v[0];
+}
+
 static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 			     const struct component_counters *cc)
 {
 	struct counter_field fields[MAX_FIELDS];
 	int fams[MAX_FIELDS];
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
-	char path[700], name[128], help[256], keystr[40];
+	struct bpf_map_info info = {}, binfo = {};
+	__u32 ilen = sizeof(info), blen = sizeof(binfo);
+	char name[128], help[256], keystr[40];
 	uint8_t key[64], next[64];
 	uint64_t *vals = NULL, sums[MAX_FIELDS];
-	int fd, n, ncpu, err = 0;
+	int fd, base_fd = -1, n, ncpu, err = 0;
 	size_t stride;
 	bool first = true;
 
-	if (ecbpf_pin_path(ifc, cc->component, cc->map, path, sizeof(path)))
-		return 0;
-	fd = bpf_obj_get(path);
+	fd = component_map_fd(ifc, cc, cc->map);
 	if (fd < 0)
 		return 0;	/* component not loaded here: no metrics */
 	if (bpf_obj_get_info_by_fd(fd, &info, &ilen) || info.key_size > sizeof(key)) {
 		err = -errno;
 		goto out;
 	}
-	n = counter_fields(&info, fields);
+	n = counter_fields(&info, cc->names, fields);
 	if (n <= 0)
 		goto out;
+	if (cc->base_map) {
+		base_fd = component_map_fd(ifc, cc, cc->base_map);
+		/* Only a base with the same keys and room for a 64-bit count is used. */
+		if (base_fd >= 0 && (bpf_obj_get_info_by_fd(base_fd, &binfo, &blen) ||
+				     binfo.key_size != info.key_size || binfo.value_size < 8 ||
+				     binfo.value_size > 512 || map_percpu(binfo.type))) {
+			close(base_fd);
+			base_fd = -1;
+		}
+	}
 	ncpu = map_percpu(info.type) ? ecbpf_ncpus() : 1;
 	stride = (info.value_size + 7) / 8 * 8;
 	vals = calloc(ncpu, stride);
@@ -330,8 +413,8 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 	}
 	for (int i = 0; i < n; i++) {
 		counter_name(name, sizeof(name), cc->prefix, fields[i].name);
-		snprintf(help, sizeof(help), "%.80s%s%.60s (pinned map %.20s/%.40s)", cc->help,
-			 *fields[i].name ? " " : "", fields[i].name, cc->component, cc->map);
+		snprintf(help, sizeof(help), "%.80s%s%.60s", cc->help, *fields[i].name ? ": " : "",
+			 fields[i].name);
 		fams[i] = metrics_family(m, name, METRIC_COUNTER, help);
 	}
 	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
@@ -351,9 +434,13 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 			}
 			nonzero |= sums[i] != 0;
 		}
+		if (base_fd >= 0 && n == 1) {
+			sums[0] += base_count(base_fd, key);
+			nonzero = sums[0] != 0;
+		}
 		if (cc->key_label && !nonzero)
 			continue;
-		key_string(key, info.key_size, keystr, sizeof(keystr));
+		key_string(key, info.key_size, cc->key_offset, keystr, sizeof(keystr));
 		for (int i = 0; i < n && !err; i++)
 			err = cc->key_label ?
 				metrics_add(m, fams[i], sums[i], "interface", ifc->name,
@@ -364,6 +451,8 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 	}
 out:
 	free(vals);
+	if (base_fd >= 0)
+		close(base_fd);
 	close(fd);
 	return err;
 }

@@ -40,17 +40,25 @@ struct metrics {
 };
 
 /*
- * A component's pinned counter map, exported when it exists: <pin dir>/<component>/<map>.
- * Every 64-bit member of the value (named through the map's BTF) becomes a
- * counter <prefix>_<member>_total; a plain 64-bit value becomes <prefix>_total.
- * Per-CPU values are summed. KEY_LABEL names the key for maps with more than one
- * entry (entries whose counters are all zero are left out).
+ * A component's counter map, exported when it exists: pinned at
+ * <pin dir>/<component>/<map>, or held by the program named PROG in a slot.
+ * Every 64-bit member of the value (named through the map's BTF; the elements
+ * of a 64-bit array member named by NAMES) becomes a counter
+ * <prefix>_<member>_total; a plain 64-bit value becomes <prefix>_total.
+ * Per-CPU values are summed. KEY_LABEL names the key of a map with more than
+ * one entry (shown plus KEY_OFFSET; entries whose counters are all zero are
+ * left out). BASE_MAP, with the same keys, holds counts carried over from
+ * earlier program instances in the first 64 bits of its value: they are added.
  */
 struct component_counters {
-	const char *component;
+	const char *component;		/* pin sub-directory, or NULL with PROG */
+	const char *prog;		/* program name in a slot, or NULL with COMPONENT */
 	const char *map;
 	const char *prefix;
 	const char *key_label;		/* NULL: one entry, key 0 */
+	uint32_t key_offset;
+	const char *const *names;	/* element names of an array member; NULL-terminated */
+	const char *base_map;
 	const char *help;
 };
 
