@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <ecbpf/ecbpf.h>
 #include "fw_load.h"
@@ -254,6 +255,157 @@ START_TEST(fw_matches_rule_4096)
 }
 END_TEST
 
+/* ---- the kernel against the rules' meaning ----------------------------- */
+
+static const char *const pool4[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3",
+				     "0.0.0.0/0", "10.1.2.128/25", "192.168.0.0/16", "10.1.0.0/15" };
+static const char *const pool6[] = { "2001:db8::/32", "2001:db8:1::/48", "2001:db8:1:2::5",
+				     "::/0", "2001:db8:1:2::4/127", "fe80::/10", "2001:db8:1:2::/64" };
+static const char *const addrs4[] = { "10.1.2.3", "10.1.2.2", "10.1.2.200", "10.1.3.1",
+				      "10.0.9.9", "192.168.1.1", "8.8.8.8", "203.0.113.5",
+				      "172.16.0.1" };
+static const char *const addrs6[] = { "2001:db8:1:2::5", "2001:db8:1:2::4", "2001:db8:1:2::9",
+				      "2001:db8:1:3::1", "2001:db9::1", "fe80::1", "2002::1",
+				      "3fff::1" };
+static const int lengths[] = { 60, 61, 62, 63, 74, 75 };
+
+#define PICK(a) (a)[rand() % (sizeof(a) / sizeof((a)[0]))]
+
+static int rand_spec(char *b, size_t len, int v6)
+{
+	if (rand() % 3 == 0)
+		return snprintf(b, len, "any");
+	return snprintf(b, len, "{ %s, %s }", v6 ? PICK(pool6) : PICK(pool4),
+			v6 ? PICK(pool6) : PICK(pool4));
+}
+
+/* A rule over small value pools, so that random packets often match. */
+static int rand_rule(char *b, size_t len)
+{
+	int v6 = rand() % 2, l4 = rand() % 3, n = 0;
+
+	if (rand() % 6 == 0)
+		n += snprintf(b + n, len - n, "packet length %d ", PICK(lengths));
+	n += snprintf(b + n, len - n, "%s from ", v6 ? "ip6" : "ip");
+	n += rand_spec(b + n, len - n, v6);
+	n += snprintf(b + n, len - n, " to ");
+	n += rand_spec(b + n, len - n, v6);
+	if (rand() % 5 == 0)
+		n += snprintf(b + n, len - n, " ttl %d", 63 + rand() % 3);
+	if (l4 == 0) {
+		n += snprintf(b + n, len - n, " tcp");
+		n += snprintf(b + n, len - n, " dport { %d, %d-%d }", rand() % 8, rand() % 4,
+			      4 + rand() % 6);
+		if (rand() % 3 == 0)
+			n += snprintf(b + n, len - n, " sport %d", rand() % 8);
+		if (rand() % 4 == 0)
+			n += snprintf(b + n, len - n, " window %d", rand() % 3);
+		if (rand() % 2)
+			n += snprintf(b + n, len - n, " flags { %s } mask { syn, ack }",
+				      rand() % 2 ? "syn" : "ack");
+	} else if (l4 == 1) {
+		n += snprintf(b + n, len - n, " udp");
+		if (rand() % 2)
+			n += snprintf(b + n, len - n, " sport { %d-%d }", rand() % 4, 3 + rand() % 5);
+		n += snprintf(b + n, len - n, " dport %d", rand() % 8);
+	} else {
+		n += snprintf(b + n, len - n, " %s", v6 ? "icmp6" : "icmp");
+		n += snprintf(b + n, len - n, " type %d", rand() % 3);
+		if (rand() % 3 == 0)
+			n += snprintf(b + n, len - n, " code %d", rand() % 2);
+	}
+	return n + snprintf(b + n, len - n, "\n");
+}
+
+/* A random packet: its frame in P, its fields in F. */
+static void rand_packet(struct pkt *p, struct fw_fields *f)
+{
+	static const uint8_t flags[] = { 0x02, 0x10, 0x12, 0x00, 0x11 };
+	int v6 = rand() % 2, kind = rand() % 3;
+	int hdr = 14 + (v6 ? 40 : 20) + (kind == 0 ? 20 : 8), want = PICK(lengths);
+	const char *src = v6 ? PICK(addrs6) : PICK(addrs4), *dst = v6 ? PICK(addrs6) : PICK(addrs4);
+	uint8_t ttl = 63 + rand() % 3;
+	size_t payload = want > hdr ? want - hdr : 0;
+
+	memset(f, 0, sizeof(*f));
+	f->family = v6 ? 6 : 4;
+	f->proto = kind == 0 ? IPPROTO_TCP : kind == 1 ? IPPROTO_UDP :
+		   v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	f->ttl = ttl;
+	f->sport = rand() % 24;
+	f->dport = rand() % 24;
+	f->window = rand() % 3;
+	f->flags = flags[rand() % 5];
+	f->type = rand() % 5;
+	f->code = rand() % 2;
+	inet_pton(v6 ? AF_INET6 : AF_INET, src, f->src);
+	inet_pton(v6 ? AF_INET6 : AF_INET, dst, f->dst);
+
+	pkt_init(p);
+	pkt_eth(p, v6 ? ETH_P_IPV6 : ETH_P_IP);
+	if (v6)
+		pkt_ipv6(p, src, dst, f->proto)->hop_limit = ttl;
+	else
+		pkt_ipv4(p, src, dst, f->proto)->ttl = ttl;
+	if (kind == 0)
+		pkt_tcp(p, f->sport, f->dport, f->flags, payload)->window = htons(f->window);
+	else if (kind == 1)
+		pkt_udp(p, f->sport, f->dport, payload);
+	else
+		pkt_icmp(p, f->type, f->code, payload);
+	pkt_finish(p);
+	f->len = p->len;
+}
+
+START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets)
+{
+	size_t cap = 200 * 200, len = 0;
+	char *text = malloc(cap);
+	uint64_t *before, *after;
+	int drops = 0;
+
+	srand(1234);
+	for (int i = 0; i < 200; i++)
+		len += rand_rule(text + len, cap - len);
+	load_rules(text);
+	free(text);
+	/* every selector kind is in use, so every kernel path is exercised */
+	ck_assert_uint_eq(comp.active, (1u << FW_SEL_MAX) - 1);
+	before = calloc(rs.n, sizeof(*before));
+	after = calloc(rs.n, sizeof(*after));
+	for (int i = 0; i < 1500; i++) {
+		struct fw_fields f;
+		struct pkt p;
+		int want = -1, got = -1, model;
+		struct run r;
+
+		rand_packet(&p, &f);
+		for (int k = 0; k < rs.n && want < 0; k++)
+			if (fw_rule_matches(&rs.rules[k], &f))
+				want = k;
+		model = fw_compiled_match(&comp, &f);
+		r = run(&p);
+		ck_assert_int_eq(fw_hits_read(bpf_map__fd(skel->maps.fw_hits), rs.n, after), 0);
+		for (int k = 0; k < rs.n; k++)
+			if (after[k] != before[k]) {
+				ck_assert_int_eq(got, -1);	/* one rule counts the packet */
+				got = k;
+			}
+		memcpy(before, after, rs.n * sizeof(*before));
+		ck_assert_msg(r.action == (want >= 0 ? XDP_DROP : XDP_PASS),
+			      "packet %d: action %u, rule %d matches", i, r.action, want + 1);
+		ck_assert_int_eq(got, want);
+		ck_assert_int_eq(model, want);
+		drops += want >= 0;
+	}
+	/* both verdicts are well represented */
+	ck_assert_int_ge(drops, 150);
+	ck_assert_int_le(drops, 1350);
+	free(before);
+	free(after);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("bpf_fw");
@@ -271,6 +423,7 @@ int main(void)
 	tcase_add_test(tc, fw_judges_vlan_and_ipv6_extension_headers);
 	tcase_add_test(tc, fw_root_aborts_truncated_udp_before_fw);
 	tcase_add_test(tc, fw_matches_rule_4096);
+	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
