@@ -45,6 +45,23 @@ rc=$?
 [ "$err" == "xdp_fw: $bad:2:9: '10.0.0.300' is not an IPv4 address" ] &&
 	ok "bad rules file: FILE:line:col message" || fail "bad rules file: '$err'"
 
+# Command line: help, usage errors, nothing on stdout for errors.
+out=$("$FW" --help)
+[ $? -eq 0 ] && [[ "$out" == "Usage: xdp_fw --attach|--update --rules FILE"* ]] && ok "--help" ||
+	fail "--help"
+err=$("$FW" 2>&1 >/dev/null)
+[ $? -eq 64 ] && ok "no operation: EX_USAGE" || fail "no operation"
+err=$("$FW" --validate 2>&1 >/dev/null)
+[ $? -eq 64 ] && [ "$err" == "xdp_fw: --rules FILE is required" ] && ok "--validate without --rules" ||
+	fail "--validate without --rules: '$err'"
+err=$("$FW" --attach --rules "$DIR/fw_fixture.rules" 2>&1 >/dev/null)
+[ $? -eq 64 ] && [ "$err" == "xdp_fw: --interface LIST is required" ] && ok "--attach without --interface" ||
+	fail "--attach without --interface: '$err'"
+out=$("$FW" --validate --rules /nonexistent.rules 2>/dev/null)
+[ $? -eq 66 ] && [ -z "$out" ] && ok "missing rules file: EX_NOINPUT, no stdout" || fail "missing rules file"
+out=$("$FW" --test /nonexistent.pcap --rules "$DIR/fw_fixture.rules" 2>/dev/null)
+[ $? -eq 66 ] && [ -z "$out" ] && ok "missing capture: EX_NOINPUT, no stdout" || fail "missing capture"
+
 # The example rule files: valid, and their canonical form re-parses to itself.
 for ex in "$SRC"/xdp_fw/examples/*.rules; do
 	name=$(basename "$ex")
