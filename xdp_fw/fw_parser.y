@@ -83,6 +83,25 @@ static int add_prefix(struct fw_pstate *st, const char *text, long long len,
 	return 0;
 }
 
+/* Names end up in JSON and on terminals: valid UTF-8 without control characters. */
+static const char *name_problem(const unsigned char *s)
+{
+	while (*s) {
+		int n = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2 :
+			(*s & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (*s < 0x20 || *s == 0x7f)
+			return "a control character";
+		if (n < 0 || (n == 1 && *s < 0xc2))
+			return "invalid UTF-8";
+		s++;
+		for (int i = 0; i < n; i++, s++)
+			if ((*s & 0xc0) != 0x80)
+				return "invalid UTF-8";
+	}
+	return NULL;
+}
+
 static int add_ports(struct fw_pstate *st, long long lo, long long hi, const struct fw_loc *loc)
 {
 	if (lo > 65535 || hi > 65535) {
@@ -358,6 +377,12 @@ icmp_opt
 name_clause
 	: T_NAME T_STRING
 		{
+			const char *why = name_problem((const unsigned char *)$2);
+
+			if (why) {
+				free($2);
+				FAIL(@2, "name holds %s", why);
+			}
 			if (clause_begin(st, FW_C_NAME, &@1, "name")) {
 				free($2);
 				YYABORT;

@@ -230,6 +230,8 @@ START_TEST(parser_reports_errors_at_line_and_column)
 		{ "ip from any to any udp frobnicate", "t.rules:1:24: unknown word 'frobnicate'" },
 		{ "ip from any to any udp name \"abc", "t.rules:1:29: unterminated string" },
 		{ "ip from any to any udp ;", "t.rules:1:24: unexpected character ';'" },
+		{ "ip from any to any udp name \"a\tb\"", "t.rules:1:29: name holds a control character" },
+		{ "ip from any to any udp name \"\xff\"", "t.rules:1:29: name holds invalid UTF-8" },
 		{ "ip from any to any udp dport 99999999999999", "t.rules:1:30: number '99999999999999' is too large" },
 		{ "ip from { } to any udp", "t.rules:1:11: syntax error, unexpected '}', expecting address" },
 		{ "ip from any to any udp sport", "t.rules:1:29: syntax error, unexpected end of line, expecting 'any' or number or '{'" },
@@ -292,7 +294,7 @@ START_TEST(canonical_form_round_trips)
 		"ip from any to any tcp flags { } mask { cwr, ece, urg, ack, psh, rst, syn, fin }",
 		"ip from any to any tcp flags { } mask { }",
 		"ip from any to any tcp flags { fin, syn, rst, psh, ack, urg, ece, cwr }",
-		"ip from any to any icmp type 3 code 4",
+		"ip from any to any icmp type 3 code 4 name \"caf\xc3\xa9 \xe2\x82\xac\"",
 		"ip6 from ::/0 to ::ffff:1.2.3.4 icmp6 code 0",
 		"name \"\" ip from 0.0.0.0/0 to 255.255.255.255/32 udp",
 	};
