@@ -150,6 +150,15 @@ check "host reaches the container before ecbpf" ping -q -c1 -W1 "$cip"
 
 # ---- 4. inside --------------------------------------------------------------
 has() { [ -e "$root/lib/systemd/system/ecbpf-$1.service" ]; }
+# State of a unit once its jobs are done (restarts propagate to the bound units).
+settled() {
+	local st
+	for _ in $(seq 1 50); do
+		st=$(c systemctl is-active "$1")
+		case $st in activating | deactivating | reloading) sleep 0.2 ;; *) break ;; esac
+	done
+	echo "$st"
+}
 units=(ecbpf-root)
 for u in filter fw sampler; do has "$u" && units+=("ecbpf-$u"); done
 log "units: ${units[*]}"
@@ -176,7 +185,7 @@ check "handler check accepts the config" c ecbpf_service_handler check
 
 check "systemctl start ${units[*]}" c systemctl start "${units[@]}"
 for u in "${units[@]}"; do
-	expect_eq "$u is active" active "$(c systemctl is-active "$u")"
+	expect_eq "$u is active" active "$(settled "$u")"
 done
 root_json() { c xdp_root_loader --status --json --interface "$vc"; }
 # Facts from xdp_root_loader --status --json (parsed on the host).
@@ -217,12 +226,16 @@ if has filter; then
 	check "ping passes again" ping -q -c2 -i0.2 -W1 "$cip"
 fi
 
-# Send N UDP datagrams to port 9999 while ACTION runs; every one must be
-# dropped by the fw slot (counted in slot 5 DROP): none passed unfiltered.
+# Send UDP datagrams to port 9999 while ACTION runs. Every one must get the
+# guard slot's DROP (the fw rule, or the filter's drop list when there is no
+# fw): none may pass unfiltered.
+guard=
+has filter && guard=2
+has fw && guard=5
 udp_during() {	# DESCRIPTION COMMAND...
-	local what=$1 before after n=0 sent=0
+	local what=$1 before after sent
 	shift
-	before=$(slot_count 5 XDP_DROP)
+	before=$(slot_count "$guard" XDP_DROP)
 	(
 		i=0
 		while [ ! -e "$run/stop" ]; do
@@ -241,10 +254,21 @@ udp_during() {	# DESCRIPTION COMMAND...
 	rm -f "$run/stop"
 	sent=$(cat "$run/sent")
 	sleep 0.3
-	after=$(slot_count 5 XDP_DROP)
-	n=$((after - before))
-	expect_eq "$what: all $sent UDP/9999 datagrams dropped by fw" "$sent" "$n"
+	after=$(slot_count "$guard" XDP_DROP)
+	expect_eq "$what: all $sent UDP/9999 datagrams dropped in slot $guard" "$sent" "$((after - before))"
 }
+guarded() {	# DESCRIPTION COMMAND...: under traffic when a guard slot exists
+	if [ -n "$guard" ]; then
+		udp_during "$@"
+	else
+		shift
+		"$@" >"$run/action.log" 2>&1 || bad "$*: $(tail -3 "$run/action.log")"
+	fi
+}
+if [ "$guard" = 2 ]; then
+	echo "$hip host-side" >"$root/etc/ecbpf/drop.txt"
+	check "drop the host's traffic as the guard" c systemctl reload ecbpf-filter
+fi
 
 if has fw; then
 	printf 'ip from any to any udp dport { 9999 } name "udp9999"\nip from any to any udp dport { 9998 } name "udp9998"\n' \
@@ -252,12 +276,10 @@ if has fw; then
 	udp_during "reload ecbpf-fw with a new rule set" c systemctl reload ecbpf-fw
 	c xdp_fw --stats --interface "$vc" >"$run/fw.txt" 2>&1
 	check "fw stats list the new rule" grep -q udp9998 "$run/fw.txt"
-	udp_during "restart ecbpf-root" c systemctl restart ecbpf-root
-else
-	c systemctl restart ecbpf-root
 fi
+guarded "restart ecbpf-root" c systemctl restart ecbpf-root
 for u in "${units[@]}"; do
-	expect_eq "$u active after root restart" active "$(c systemctl is-active "$u")"
+	expect_eq "$u active after root restart" active "$(settled "$u")"
 done
 rid2=$(root_id)
 check "root replaced in place (id $rid -> $rid2)" test "${rid2:-0}" -gt 0 -a "${rid2:-0}" != "$rid"
@@ -266,36 +288,47 @@ c journalctl -u ecbpf-root --no-pager -o cat >"$run/journal-root.txt" 2>&1
 check "restart skipped the detach" grep -q "restart: leaving it attached" "$run/journal-root.txt"
 
 # A broken config: start fails with the handler's message; nothing changes.
-if has fw; then
-	c systemctl stop ecbpf-fw
-	expect_eq "fw slot empty after stop" "" "$(slot_prog 5)"
-	cp "$root/etc/ecbpf/ecbpf.conf" "$run/good.conf"
-	sed -i 's/"enabled": true, "frags_drop"/"enabled": "yes", "frags_drop"/' "$root/etc/ecbpf/ecbpf.conf"
-	rid3=$(root_id)
-	check "systemctl start with a broken config fails" bash -c "! nsenter -t $cpid -a systemctl start ecbpf-fw 2>/dev/null"
-	c journalctl -u ecbpf-fw --no-pager -o cat >"$run/journal-fw.txt" 2>&1
+victim=
+has filter && victim=filter
+has fw && victim=fw
+cp "$root/etc/ecbpf/ecbpf.conf" "$run/good.conf"
+if [ -n "$victim" ]; then
+	vslot=$([ "$victim" = fw ] && echo 5 || echo 2)
+	c systemctl stop "ecbpf-$victim"
+	expect_eq "$victim slot empty after stop" "" "$(slot_prog "$vslot")"
+fi
+rid3=$(root_id)
+sed -i 's/"enabled": true }/"enabled": "yes" }/' "$root/etc/ecbpf/ecbpf.conf"
+if [ -n "$victim" ]; then
+	check "systemctl start ecbpf-$victim with a broken config fails" \
+		bash -c "! nsenter -t $cpid -a systemctl start ecbpf-$victim 2>/dev/null"
+	c journalctl -u "ecbpf-$victim" --no-pager -o cat >"$run/journal-bad.txt" 2>&1
 	check "journal has the handler's message" \
-		grep -q "/etc/ecbpf/ecbpf.conf: filter.enabled: expected true or false" "$run/journal-fw.txt"
-	check "reload with a broken config fails" bash -c "! nsenter -t $cpid -a systemctl reload ecbpf-filter 2>/dev/null"
-	expect_eq "root untouched by the broken config" "$rid3" "$(root_id)"
-	has filter && expect_eq "filter untouched by the broken config" xdp_filter_prog "$(slot_prog 2)"
-	expect_eq "fw slot still empty" "" "$(slot_prog 5)"
-	cp "$run/good.conf" "$root/etc/ecbpf/ecbpf.conf"
-	check "start ecbpf-fw again" c systemctl start ecbpf-fw
+		grep -q "^/etc/ecbpf/ecbpf.conf: root.enabled: expected true or false" "$run/journal-bad.txt"
+	expect_eq "$victim slot still empty" "" "$(slot_prog "$vslot")"
+fi
+check "reload ecbpf-root with a broken config fails" \
+	bash -c "! nsenter -t $cpid -a systemctl reload ecbpf-root 2>/dev/null"
+expect_eq "root untouched by the broken config" "$rid3" "$(root_id)"
+expect_eq "ecbpf-root still active" active "$(settled ecbpf-root)"
+has filter && [ "$victim" != filter ] &&
+	expect_eq "filter untouched by the broken config" xdp_filter_prog "$(slot_prog 2)"
+cp "$run/good.conf" "$root/etc/ecbpf/ecbpf.conf"
+[ -n "$victim" ] && check "start ecbpf-$victim again" c systemctl start "ecbpf-$victim"
+[ "$victim" = filter ] && expect_eq "filter back in slot 2" xdp_filter_prog "$(slot_prog 2)"
+if has sampler; then
+	ping -q -c3 -i0.2 -W1 "$cip" >/dev/null
+	check "sampler writes /var/lib/ecbpf/samples.pcapng" test -s "$root/var/lib/ecbpf/samples.pcapng"
 fi
 
 # Upgrade to the rebuilt package while traffic flows.
 upgrade() {
 	c dpkg -i "/opt/debs/up_libecbpf0_${upver}_$arch.deb" "/opt/debs/up_ecbpf_${upver}_$arch.deb"
 }
-if has fw; then
-	udp_during "upgrade to $upver" upgrade
-else
-	upgrade >"$run/action.log" 2>&1 || bad "upgrade: $(tail -3 "$run/action.log")"
-fi
+guarded "upgrade to $upver" upgrade
 expect_eq "upgraded version" "$upver" "$(c dpkg-query -W -f='${Version}' ecbpf)"
 for u in "${units[@]}"; do
-	expect_eq "$u active after upgrade" active "$(c systemctl is-active "$u")"
+	expect_eq "$u active after upgrade" active "$(settled "$u")"
 done
 check "root still attached after upgrade" test "$(root_id)" -gt 0
 
