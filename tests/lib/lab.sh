@@ -40,7 +40,11 @@ tool() {
 
 lab_down() {
 	local pid
-	for pid in "${_lab_pids[@]}"; do kill "$pid" 2>/dev/null; done
+	# `in_cli cmd &` makes $! a subshell: end its children (nsenter's command) too.
+	for pid in "${_lab_pids[@]}"; do
+		pkill -P "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+	done
 	ip netns del "$SRV" 2>/dev/null
 	ip netns del "$CLI" 2>/dev/null
 	rm -rf "$ECBPF_PIN_ROOT"
