@@ -24,15 +24,17 @@
 #include <ecbpf/ecbpf.h>
 #include "capture_file.h"
 #include "sample_msg.h"
+#include "sample_reader.h"
 
 #define MAX_IFACES 16
 #define PERF_PAGES_DEFAULT 64		/* per CPU: 256 KiB with 4 KiB pages */
 #define ZMQ_HWM 100000			/* messages queued per subscriber before PUB drops */
+#define DRAIN_MS 100			/* a sample waits at most this long in a buffer */
 
 struct iface_ctx {
 	struct sampler *s;
 	struct ecbpf_iface ifc;
-	struct perf_buffer *pb;
+	struct sample_reader *rd;
 	int lock_fd;
 	bool locked;
 	int map_fd;			/* open while reading: closing it empties the perf map */
@@ -44,7 +46,7 @@ struct iface_ctx {
 struct sampler {
 	struct iface_ctx ifs[MAX_IFACES];
 	int n_ifs;
-	uint32_t rate, snaplen, interval, perf_pages;
+	uint32_t rate, snaplen, interval, perf_pages, wakeup;
 	uint64_t count;			/* stop after this many samples; 0 = never */
 	const char *write_path, *publish_addr;
 	enum capture_format format;
@@ -73,11 +75,13 @@ static void usage(FILE *out)
 		"  -I, --interval SEC      seconds between statistics lines on stderr (default 10)\n"
 		"  -q, --quiet             no statistics lines\n"
 		"  -b, --buffer-pages N    perf buffer pages per CPU, a power of 2 (default %d)\n"
+		"  -W, --wakeup N          wake up once per N samples (default %d; samples wait\n"
+		"                          at most %d ms in the buffer either way)\n"
 		"  -p, --pin-root DIR      pin root (default %s)\n"
 		"  -D, --debug             show libbpf messages\n"
 		"  -h, --help              this text\n",
 		ECBPF_SAMPLE_RATE_DEFAULT, ECBPF_SNAPLEN_MAX, ECBPF_SNAPLEN_DEFAULT,
-		PERF_PAGES_DEFAULT, ECBPF_PIN_ROOT_DEFAULT);
+		PERF_PAGES_DEFAULT, SAMPLE_WAKEUP_DEFAULT, DRAIN_MS, ECBPF_PIN_ROOT_DEFAULT);
 }
 
 static int64_t clock_offset(void)
@@ -89,7 +93,7 @@ static int64_t clock_offset(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static void on_sample(void *arg, int cpu, void *data, __u32 size)
+static void on_sample(void *arg, int cpu, void *data, uint32_t size)
 {
 	struct iface_ctx *ic = arg;
 	struct sampler *s = ic->s;
@@ -136,7 +140,7 @@ static void on_sample(void *arg, int cpu, void *data, __u32 size)
 	}
 }
 
-static void on_lost(void *arg, int cpu, __u64 n)
+static void on_lost(void *arg, int cpu, uint64_t n)
 {
 	struct iface_ctx *ic = arg;
 
@@ -179,7 +183,6 @@ static void reader_unlock(struct iface_ctx *ic)
 
 static int iface_setup(struct sampler *s, struct iface_ctx *ic)
 {
-	LIBBPF_OPTS(perf_buffer_opts, pbo);
 	int fd, err;
 
 	ic->s = s;
@@ -202,8 +205,8 @@ static int iface_setup(struct sampler *s, struct iface_ctx *ic)
 	}
 	/* The kernel removes a CPU's reader when the map file it was added through closes. */
 	ic->map_fd = fd;
-	ic->pb = perf_buffer__new(fd, s->perf_pages, on_sample, on_lost, ic, &pbo);
-	err = ic->pb ? 0 : -errno;
+	ic->rd = sample_reader_new(fd, s->perf_pages, s->wakeup, on_sample, on_lost, ic);
+	err = ic->rd ? 0 : -errno;
 	if (err) {
 		ecbpf_log(ECBPF_WARN, "%s: cannot open the sample buffer: %s", ic->ifc.name,
 			  strerror(-err));
@@ -305,13 +308,16 @@ static int add_fd(int ep, int fd, uint64_t tag)
 
 #define TAG_SIGNAL 1000
 #define TAG_TIMER 1001
+#define TAG_DRAIN 1002
 
 static int run(struct sampler *s)
 {
 	struct itimerspec its = { .it_interval = { s->interval, 0 }, .it_value = { s->interval, 0 } };
+	struct itimerspec drain = { .it_interval = { 0, DRAIN_MS * 1000000L },
+				    .it_value = { 0, DRAIN_MS * 1000000L } };
 	struct timespec last, now;
 	sigset_t mask;
-	int ep, sfd, tfd, err = 0;
+	int ep, sfd, tfd, dfd, err = 0;
 	bool stop = false;
 
 	sigemptyset(&mask);
@@ -321,13 +327,17 @@ static int run(struct sampler *s)
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (ep < 0 || sfd < 0 || tfd < 0 || timerfd_settime(tfd, 0, &its, NULL))
+	dfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (ep < 0 || sfd < 0 || tfd < 0 || dfd < 0 || timerfd_settime(tfd, 0, &its, NULL) ||
+	    timerfd_settime(dfd, 0, &drain, NULL))
 		return -errno;
 	err = add_fd(ep, sfd, TAG_SIGNAL);
 	if (!err)
 		err = add_fd(ep, tfd, TAG_TIMER);
+	if (!err)
+		err = add_fd(ep, dfd, TAG_DRAIN);
 	for (int i = 0; i < s->n_ifs && !err; i++)
-		err = add_fd(ep, perf_buffer__epoll_fd(s->ifs[i].pb), i);
+		err = add_fd(ep, sample_reader_fd(s->ifs[i].rd), i);
 	if (err)
 		return err;
 	report(s, 0);	/* baseline of the kernel counters */
@@ -359,8 +369,14 @@ static int run(struct sampler *s)
 				s->mono_to_wall = clock_offset();	/* follow clock steps */
 				if (s->writing)
 					capture_flush(&s->cf);
+			} else if (tag == TAG_DRAIN) {
+				/* The kernel wakes us every --wakeup samples; this catches the rest. */
+				if (read(dfd, &ticks, sizeof(ticks)) < 0)
+					continue;
+				for (int k = 0; k < s->n_ifs; k++)
+					sample_reader_consume(s->ifs[k].rd);
 			} else {
-				perf_buffer__consume(s->ifs[tag].pb);
+				sample_reader_poll(s->ifs[tag].rd, 0);
 			}
 		}
 		if (s->writing && s->cf.f == stdout)
@@ -370,9 +386,10 @@ static int run(struct sampler *s)
 	}
 	/* Samples already in the buffers belong to this run. */
 	for (int i = 0; i < s->n_ifs && !s->err; i++)
-		perf_buffer__consume(s->ifs[i].pb);
+		sample_reader_consume(s->ifs[i].rd);
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	report(s, now.tv_sec - last.tv_sec + (now.tv_nsec - last.tv_nsec) / 1e9);
+	close(dfd);
 	close(tfd);
 	close(sfd);
 	close(ep);
@@ -392,6 +409,7 @@ static int parse_args(struct sampler *s, int argc, char **argv, const char **lis
 		{ "interval", required_argument, NULL, 'I' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "buffer-pages", required_argument, NULL, 'b' },
+		{ "wakeup", required_argument, NULL, 'W' },
 		{ "pin-root", required_argument, NULL, 'p' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
@@ -401,7 +419,7 @@ static int parse_args(struct sampler *s, int argc, char **argv, const char **lis
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:r:s:w:F:P:c:I:qb:p:Dh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:r:s:w:F:P:c:I:qb:W:p:Dh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i': *list = optarg; break;
 		case 'r':
@@ -431,6 +449,10 @@ static int parse_args(struct sampler *s, int argc, char **argv, const char **lis
 		case 'b':
 			if (ecbpf_parse_u32(optarg, 1, 1 << 16, &s->perf_pages) ||
 			    (s->perf_pages & (s->perf_pages - 1)))
+				goto bad_value;
+			break;
+		case 'W':
+			if (ecbpf_parse_u32(optarg, 1, 1 << 20, &s->wakeup))
 				goto bad_value;
 			break;
 		case 'p': ecbpf_set_pin_root(optarg); break;
@@ -465,6 +487,7 @@ int main(int argc, char **argv)
 		.snaplen = ECBPF_SNAPLEN_DEFAULT,
 		.interval = 10,
 		.perf_pages = PERF_PAGES_DEFAULT,
+		.wakeup = SAMPLE_WAKEUP_DEFAULT,
 		.format = CAPTURE_PCAPNG,
 	};
 	struct ecbpf_iface ifcs[MAX_IFACES];
@@ -497,7 +520,7 @@ int main(int argc, char **argv)
 	}
 	outputs_close(&s);
 	for (int i = 0; i < n; i++) {
-		perf_buffer__free(s.ifs[i].pb);
+		sample_reader_free(s.ifs[i].rd);
 		if (s.ifs[i].map_fd >= 0)
 			close(s.ifs[i].map_fd);
 		if (s.ifs[i].lock_fd >= 0)
