@@ -108,5 +108,36 @@ expect_eq "--statsd: every line is name:value|type" \
 	"$(grep -cvE '^ecbpf\.[A-Za-z0-9_.-]+:[0-9]+\|[cg]$' "$TMPD/statsd.txt")" 0
 
 tool ecbpf_test_slot --detach --interface eth0 --slot 3
+
+# Components' own counters, when those components are built: xdp_filter's
+# counters and xdp_fw's per-rule hits equal what their own tools report.
+if [ -n "$(tool_path xdp_filter)" ] && [ -n "$(tool_path xdp_fw)" ]; then
+	printf 'ip from any to any icmp type 8 name "pings"\nip from any to any udp dport { 9 } name "discard"\n' \
+		>"$TMPD/fw.rules"
+	tool xdp_filter --attach --interface eth0 >/dev/null 2>&1
+	tool xdp_fw --attach --rules "$TMPD/fw.rules" --interface eth0 >/dev/null 2>&1
+	in_cli ping -R -c 3 -i 0.05 -W 1 -q "$SRV_IP" >/dev/null 2>&1	# IPv4 options: filter drops
+	ping_count 4 >/dev/null						# echo requests: fw rule 1
+	tool xdp_fw --update --rules "$TMPD/fw.rules" --interface eth0 >/dev/null 2>&1
+	ping_count 2 >/dev/null						# hits carried over the update
+	tool ecbpf_exporter --interface eth0 --textfile "$TMPD/comp.prom"
+	check "promtool accepts the components' metrics" promtool check metrics <"$TMPD/comp.prom"
+	expect_eq "fw rule 1 hits equal xdp_fw --stats (after --update)" \
+		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="1"}')" \
+		"$(tool xdp_fw --stats --json --interface eth0 | jq -r '.interfaces[0].rules[0].hits')"
+	expect_eq "fw rule 1: 6 hits" \
+		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="1"}')" 6
+	expect_eq "fw rule 2 without hits is left out" \
+		"$(grep -c 'ecbpf_fw_rule_hits_total{interface="eth0",rule="2"}' "$TMPD/comp.prom")" 0
+	expect_eq "filter counters equal xdp_filter --status" \
+		"$(sed -n 's/^ecbpf_filter_\(.*\)_total{interface="eth0"} \([0-9]*\)$/\1 \2/p' "$TMPD/comp.prom" | sort)" \
+		"$(tool xdp_filter --status --json --interface eth0 | jq -r '.interfaces[0].stats | to_entries[] |
+			"\(.key | sub("_count$"; "")) \(.value)"' | sort)"
+	expect_eq "filter: the 3 pings with IP options" \
+		"$(value "$TMPD/comp.prom" 'ecbpf_filter_ip_options_drop_total{interface="eth0"}')" 3
+	tool xdp_fw --detach --interface eth0 >/dev/null 2>&1
+	tool xdp_filter --detach --purge --interface eth0 >/dev/null 2>&1
+fi
+
 tool xdp_root_loader --detach --interface eth0 >/dev/null
 lab_assert_clean "after detach"

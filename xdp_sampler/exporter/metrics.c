@@ -470,7 +470,7 @@ int metrics_collect(struct metrics *m, const struct ecbpf_iface *ifcs, int n)
 			break;
 		err = metrics_from_status(m, st);
 		for (const struct component_counters *cc = metrics_components;
-		     st->attached && cc->component && !err; cc++)
+		     st->attached && cc->map && !err; cc++)
 			err = component_metrics(m, &ifcs[i], cc);
 	}
 	free(st);
