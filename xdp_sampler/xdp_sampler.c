@@ -19,6 +19,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <zmq.h>
 #include <ecbpf/ecbpf.h>
@@ -177,8 +178,19 @@ static void reader_unlock(struct iface_ctx *ic)
 	if (ic->locked && !ecbpf_pin_path(&ic->ifc, NULL, "sampler", dir, sizeof(dir)))
 		rmdir(dir);
 	close(ic->lock_fd);
-	if (ic->locked && ecbpf_root_present(&ic->ifc) == 0)
-		rmdir(ic->ifc.dir);
+	if (ic->locked && ecbpf_root_present(&ic->ifc) == 0 && !rmdir(ic->ifc.dir)) {
+		char *slash;
+
+		/* <root>/netns:<inode>/<ifname>: the namespace directory too, if now empty. */
+		snprintf(dir, sizeof(dir), "%s", ic->ifc.dir);
+		slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			slash = strrchr(dir, '/');
+			if (slash && !strncmp(slash + 1, "netns:", 6))
+				rmdir(dir);
+		}
+	}
 }
 
 static int iface_setup(struct sampler *s, struct iface_ctx *ic)
@@ -269,6 +281,37 @@ static void outputs_close(struct sampler *s)
 		zmq_close(s->zsock);
 	if (s->zctx)
 		zmq_ctx_term(s->zctx);
+}
+
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+/*
+ * The buffer we read must still be the interface's: a root detached (or
+ * attached again from scratch) has new maps, and its samples would never reach
+ * us. Stop with an error then, so that a supervisor restarts us on the new one.
+ */
+static int check_buffers(struct sampler *s)
+{
+	for (int i = 0; i < s->n_ifs; i++) {
+		struct iface_ctx *ic = &s->ifs[i];
+		int fd = ecbpf_root_map_fd(&ic->ifc, "ecbpf_samples");
+		bool same = map_id(fd) == map_id(ic->map_fd);
+
+		if (fd >= 0)
+			close(fd);
+		if (!same) {
+			ecbpf_log(ECBPF_WARN, "%s: the ecbpf root was detached or replaced: stopping",
+				  ic->ifc.name);
+			return -ENOENT;
+		}
+	}
+	return 0;
 }
 
 /* One stderr line per interval: what reached the outputs and what the kernel could not queue. */
@@ -366,6 +409,8 @@ static int run(struct sampler *s)
 				report(s, now.tv_sec - last.tv_sec +
 					  (now.tv_nsec - last.tv_nsec) / 1e9);
 				last = now;
+				if (!s->err)
+					s->err = check_buffers(s);
 				s->mono_to_wall = clock_offset();	/* follow clock steps */
 				if (s->writing)
 					capture_flush(&s->cf);

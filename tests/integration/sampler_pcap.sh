@@ -79,6 +79,13 @@ ping_count 3 >/dev/null
 stop_rc "$SAMPLER_PID"
 expect_eq "rate 0: nothing sampled" "$(tcpdump -n -r "$TMPD/off.pcapng" 2>/dev/null | grep -c .)" 0
 
+# The root detached under a running sampler: it stops with 69, not 0.
+sampler_start --interface eth0 --write "$TMPD/gone.pcapng" --interval 1 --quiet
 tool ecbpf_test_slot --detach --interface eth0 --slot 3
 tool xdp_root_loader --detach --interface eth0 >/dev/null
+for _ in $(seq 50); do kill -0 "$SAMPLER_PID" 2>/dev/null || break; sleep 0.1; done
+stop_rc "$SAMPLER_PID"
+expect_eq "root detached while sampling: exit code 69" "$RC" 69
+expect_contains "root detached while sampling: says so" "$(cat "$TMPD/sampler.err")" \
+	"root was detached or replaced"
 lab_assert_clean "after detach"
