@@ -30,6 +30,11 @@ if [ "${ECBPF_PKG_CHECK:-0}" != 1 ]; then
 	export DEB_BUILD_OPTIONS="${DEB_BUILD_OPTIONS:-} nocheck"
 fi
 export ECBPF_COMPONENTS="${ECBPF_COMPONENTS:-root;printk;filter;fw;sampler;bypass;systemd}"
+# Without the sampler there is no decoder to package.
+case ";$ECBPF_COMPONENTS;" in
+*";sampler;"*) ;;
+*) export DEB_BUILD_PROFILES="${DEB_BUILD_PROFILES:-} pkg.ecbpf.nosampler" ;;
+esac
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 rm -f "$out"/*_"$version"_*.deb "$out"/*_"$version"_*.ddeb "$out"/ecbpf_"$version"_*.changes
