@@ -93,7 +93,9 @@ if [ -z "$FILTER$FW" ] && [ -n "$TEST_SLOT" ]; then
 fi
 if [ -n "$SAMPLER" ]; then
 	say "xdp_sampler: sample every packet into $work/samples.pcapng"
-	srv "$SAMPLER" --interface eth0 --rate 1 --write "$work/samples.pcapng" 2>"$work/sampler.log" &
+	# nsenter execs the tool, so $! is the sampler itself (a function would be a subshell).
+	nsenter --net=/run/netns/$SRV "$SAMPLER" --interface eth0 --rate 1 \
+		--write "$work/samples.pcapng" 2>"$work/sampler.log" &
 	sampler_pid=$!
 	sleep 1
 fi
@@ -122,10 +124,14 @@ if [ -n "$sampler_pid" ]; then
 	kill -INT "$sampler_pid"
 	wait "$sampler_pid" 2>/dev/null
 	sampler_pid=
-	say "samples written by xdp_sampler (first 10, with verdict comments)"
+	say "samples written by xdp_sampler: count per verdict, then the dropped packets"
 	if command -v tshark >/dev/null; then
-		tshark -r "$work/samples.pcapng" -T fields -e frame.number -e ip.src -e ip.dst \
-			-e _ws.col.Protocol -e frame.comment 2>/dev/null | head -10
+		tshark -r "$work/samples.pcapng" -T fields -e frame.comment 2>/dev/null |
+			sort | uniq -c | sort -rn
+		echo
+		tshark -r "$work/samples.pcapng" -Y 'frame.comment contains "XDP_DROP" or frame.comment contains "XDP_TX"' \
+			-T fields -e frame.number -e ip.src -e ip.dst -e _ws.col.Info -e frame.comment \
+			2>/dev/null | head -8
 	else
 		tcpdump -nr "$work/samples.pcapng" 2>/dev/null | head -10
 	fi
