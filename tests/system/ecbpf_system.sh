@@ -160,7 +160,7 @@ settled() {
 	echo "$st"
 }
 units=(ecbpf-root)
-for u in filter fw sampler; do has "$u" && units+=("ecbpf-$u"); done
+for u in filter fw sampler exporter; do has "$u" && units+=("ecbpf-$u"); done
 log "units: ${units[*]}"
 
 write_config() {	# FILTER_DROP_FILE FW_RULES
@@ -173,7 +173,9 @@ write_config() {	# FILTER_DROP_FILE FW_RULES
 		    "drop_file": "/etc/ecbpf/drop.txt" },
 	"fw": { "enabled": $(has fw && echo true || echo false), "rules": "/etc/ecbpf/fw.rules" },
 	"sampler": { "enabled": $(has sampler && echo true || echo false), "rate": 1,
-		     "write": "/var/lib/ecbpf/samples.pcapng" }
+		     "write": "/var/lib/ecbpf/samples.pcapng" },
+	"exporter": { "enabled": $(has exporter && echo true || echo false),
+		      "listen": "127.0.0.1:9771" }
 }
 EOF
 }
@@ -327,6 +329,14 @@ has filter && [ "$victim" != filter ] &&
 cp "$run/good.conf" "$root/etc/ecbpf/ecbpf.conf"
 [ -n "$victim" ] && check "start ecbpf-$victim again" c systemctl start "ecbpf-$victim"
 [ "$victim" = filter ] && expect_eq "filter back in slot 2" xdp_filter_prog "$(slot_prog 2)"
+if has exporter; then
+	metrics() {
+		c bash -c 'exec 3<>/dev/tcp/127.0.0.1/9771 && printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3'
+	}
+	for _ in $(seq 1 25); do metrics >"$run/metrics.txt" 2>/dev/null && break; sleep 0.2; done
+	check "exporter serves ecbpf_root_attached for $vc" \
+		grep -q "^ecbpf_root_attached{.*interface=\"$vc\".*} 1" "$run/metrics.txt"
+fi
 if has sampler; then
 	ping -q -c3 -i0.2 -W1 "$cip" >/dev/null
 	check "sampler writes /var/lib/ecbpf/samples.pcapng" test -s "$root/var/lib/ecbpf/samples.pcapng"
