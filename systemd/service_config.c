@@ -458,7 +458,7 @@ static int route4_default(const char *path, char name[IF_NAMESIZE], unsigned lon
 			continue;
 		if (found == 0 && met >= *metric)
 			continue;
-		snprintf(name, IF_NAMESIZE, "%s", ifname);
+		memcpy(name, ifname, strlen(ifname) + 1);	/* length checked above */
 		*metric = met;
 		found = 0;
 	}
@@ -490,7 +490,7 @@ static int route6_default(const char *path, char name[IF_NAMESIZE])
 			continue;
 		if (found == 0 && met >= best)
 			continue;
-		snprintf(name, IF_NAMESIZE, "%s", ifname);
+		memcpy(name, ifname, strlen(ifname) + 1);	/* length checked above */
 		best = met;
 		found = 0;
 	}
