@@ -135,5 +135,22 @@ $H start bypass2 >/dev/null 2>&1; check "unknown component: 64" 64 $?
 $H -c "$tmp/good.conf" reload sampler >/dev/null 2>&1; check "reload without reload op: 64" 64 $?
 $H --help | grep -q '^Usage: ecbpf_service_handler'; check "help" 0 $?
 
+# The generated units: systemd-analyze verify is silent, and the hardening
+# keeps each unit's exposure at 2.5 or below.
+if command -v systemd-analyze >/dev/null; then
+	mkdir "$tmp/units"
+	for u in "$BUILD"/systemd/ecbpf-*.service; do
+		sed "s|/[^ ]*/ecbpf_service_handler|$H|" "$u" >"$tmp/units/$(basename "$u")"
+	done
+	for u in "$tmp"/units/*.service; do
+		n=$(basename "$u")
+		out=$(systemd-analyze verify --man=no "$u" 2>&1)
+		check "$n: systemd-analyze verify" "" "$out"
+		exp=$(systemd-analyze security --offline=yes "$u" 2>/dev/null |
+			sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+		check "$n: exposure $exp <= 2.5" yes "$(awk -v e="${exp:-99}" 'BEGIN { print (e <= 2.5) ? "yes" : "no" }')"
+	done
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
