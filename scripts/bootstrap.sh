@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Install every build and test dependency (ext/packages.txt) from Debian's
 # archive and mount bpffs. Idempotent; run as root on Debian 12.
+#   scripts/bootstrap.sh [--no-mount]   (--no-mount: package builds in containers)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+mount_bpffs=1
+[ "${1:-}" = "--no-mount" ] && mount_bpffs=0
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bootstrap: run as root" >&2
@@ -19,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! mountpoint -q /sys/fs/bpf; then
+if [ $mount_bpffs -eq 1 ] && ! mountpoint -q /sys/fs/bpf; then
 	mount -t bpf bpf /sys/fs/bpf
 fi
-echo "bootstrap: dependencies installed, bpffs mounted"
+echo "bootstrap: dependencies installed$([ $mount_bpffs -eq 1 ] && echo ', bpffs mounted')"
