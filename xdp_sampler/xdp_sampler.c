@@ -98,7 +98,8 @@ static void on_sample(void *arg, int cpu, void *data, uint32_t size)
 {
 	struct iface_ctx *ic = arg;
 	struct sampler *s = ic->s;
-	const struct ecbpf_sample_hdr *h = data;
+	const uint8_t *frame = (const uint8_t *)data + sizeof(struct ecbpf_sample_hdr);
+	struct ecbpf_sample_hdr h;
 	uint8_t msg[SAMPLE_MSG_MAX];
 	char comment[128];
 	struct sample_msg m;
@@ -106,26 +107,32 @@ static void on_sample(void *arg, int cpu, void *data, uint32_t size)
 
 	if (s->err || (s->count && s->received >= s->count))
 		return;
-	if (size < sizeof(*h) || h->version != ECBPF_SAMPLE_VERSION ||
-	    size < sizeof(*h) + h->cap_len || h->cap_len > ECBPF_SNAPLEN_MAX) {
+	if (size < sizeof(h)) {
+		s->bad++;
+		return;
+	}
+	/* Perf records are only 4-byte aligned: copy the header out. */
+	memcpy(&h, data, sizeof(h));
+	if (h.version != ECBPF_SAMPLE_VERSION || size < sizeof(h) + h.cap_len ||
+	    h.cap_len > ECBPF_SNAPLEN_MAX) {
 		s->bad++;
 		return;
 	}
 	memset(&m, 0, sizeof(m));
-	m.tstamp_ns = h->tstamp_ns + s->mono_to_wall;
-	m.meta = h->meta;
-	m.ifindex = h->ifindex;
-	m.frame_len = h->frame_len;
-	m.cap_len = h->cap_len;
-	m.slot = h->slot;
-	m.action = h->action;
-	m.reason = h->reason;
-	m.flags = h->flags;
+	m.tstamp_ns = h.tstamp_ns + s->mono_to_wall;
+	m.meta = h.meta;
+	m.ifindex = h.ifindex;
+	m.frame_len = h.frame_len;
+	m.cap_len = h.cap_len;
+	m.slot = h.slot;
+	m.action = h.action;
+	m.reason = h.reason;
+	m.flags = h.flags;
 	memcpy(m.ifname, ic->ifc.name, sizeof(m.ifname));
 	s->received++;
 	if (s->writing) {
 		sample_msg_comment(&m, comment, sizeof(comment));
-		err = capture_write(&s->cf, ic->capture_id, m.tstamp_ns, m.frame_len, h + 1,
+		err = capture_write(&s->cf, ic->capture_id, m.tstamp_ns, m.frame_len, frame,
 				    m.cap_len, comment);
 		if (err) {
 			ecbpf_log(ECBPF_WARN, "cannot write to %s: %s", s->write_path,
@@ -135,7 +142,7 @@ static void on_sample(void *arg, int cpu, void *data, uint32_t size)
 		}
 	}
 	if (s->zsock) {
-		len = sample_msg_encode(&m, h + 1, msg, sizeof(msg));
+		len = sample_msg_encode(&m, frame, msg, sizeof(msg));
 		if (len > 0 && zmq_send(s->zsock, msg, len, ZMQ_DONTWAIT) < 0)
 			s->publish_errors++;
 	}
@@ -563,6 +570,11 @@ int main(int argc, char **argv)
 			  list);
 		err = run(&s);
 	}
+	if (s.bad)
+		ecbpf_log(ECBPF_WARN, "%llu malformed samples skipped", (unsigned long long)s.bad);
+	if (s.publish_errors)
+		ecbpf_log(ECBPF_WARN, "%llu samples not published: %s",
+			  (unsigned long long)s.publish_errors, "the ZeroMQ queue was full");
 	outputs_close(&s);
 	for (int i = 0; i < n; i++) {
 		sample_reader_free(s.ifs[i].rd);

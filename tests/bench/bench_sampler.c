@@ -42,11 +42,12 @@ struct rig {
 static void on_sample(void *ctx, int cpu, void *data, uint32_t size)
 {
 	struct rig *r = ctx;
-	const struct ecbpf_sample_hdr *h = data;
+	struct ecbpf_sample_hdr h;
 
+	memcpy(&h, data, sizeof(h));	/* perf records are only 4-byte aligned */
 	if (r->write_file)
-		capture_write(&r->cf, 0, h->tstamp_ns, h->frame_len, h + 1, h->cap_len,
-			      "slot=3 action=XDP_DROP reason=test meta=32343");
+		capture_write(&r->cf, 0, h.tstamp_ns, h.frame_len, (uint8_t *)data + sizeof(h),
+			      h.cap_len, "slot=3 action=XDP_DROP reason=test meta=32343");
 	atomic_fetch_add(&r->written, 1);
 }
 

@@ -29,12 +29,14 @@ static uint64_t n_lost;
 
 static void on_sample(void *ctx, int cpu, void *data, __u32 size)
 {
-	const struct ecbpf_sample_hdr *h = data;
+	struct ecbpf_sample_hdr h;
 
-	ck_assert_uint_ge(size, sizeof(*h) + h->cap_len);
+	ck_assert_uint_ge(size, sizeof(h));
+	memcpy(&h, data, sizeof(h));	/* perf records are only 4-byte aligned */
+	ck_assert_uint_ge(size, sizeof(h) + h.cap_len);
 	if (n_got < MAX_SAMPLES) {
-		got[n_got].hdr = *h;
-		memcpy(got[n_got].frame, h + 1, h->cap_len);
+		got[n_got].hdr = h;
+		memcpy(got[n_got].frame, (uint8_t *)data + sizeof(h), h.cap_len);
 	}
 	n_got++;
 }

@@ -26,7 +26,7 @@ expect_eq "to_pcap: SIGTERM exit code 0" "$RC" 0
 pings=$(tcpdump -n -r "$TMPD/z.pcap" 'icmp and len = 98' 2>/dev/null)
 expect_eq "to_pcap file: exactly the 5 pings" "$(echo "$pings" | grep -c "IP $CLI_IP > $SRV_IP: ICMP echo request")" 5
 expect_eq "to_pcap file: sequence numbers 1-5" \
-	"$(echo "$pings" | sed -n 's/.*seq \([0-9]*\),.*/\1/p' | tr '\n' ' ')" "1 2 3 4 5 "
+	"$(echo "$pings" | sed -n 's/.*seq \([0-9]*\),.*/\1/p' | sort -n | tr '\n' ' ')" "1 2 3 4 5 "
 
 # To stdout into tcpdump, stopping by itself after --count 3.
 ( nsenter --net=/run/netns/"$SRV" "$TO_PCAP" --connect "$EP" --output - --count 3 2>"$TMPD/to_pcap.err"; echo $? >"$TMPD/to_pcap.rc" ) |
