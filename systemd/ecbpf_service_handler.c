@@ -771,11 +771,8 @@ static int parse_args(int argc, char **argv, struct handler *h)
 		case 'c': h->conf = optarg; break;
 		case 'n': h->dry_run = true; break;
 		case 'h': usage(stdout); exit(EX_OK);
-		case ':':
-			ecbpf_log(ECBPF_WARN, "option '%s' needs an argument", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			ecbpf_log(ECBPF_WARN, "unknown option '%s' (see --help)", argv[optind - 1]);
+			ecbpf_cli_usage_error(c, argv);
 			return -EINVAL;
 		}
 	}

@@ -575,12 +575,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'p': ecbpf_set_pin_root(optarg); break;
 		case 'D': ecbpf_set_debug(true); break;
 		case 'h': usage(stdout); exit(EX_OK);
-		case ':':
-			ecbpf_log(ECBPF_WARN, "option '%s' needs an argument", argv[optind - 1]);
-			return EX_USAGE;
 		default:
-			ecbpf_log(ECBPF_WARN, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return EX_USAGE;
+			return ecbpf_cli_usage_error(c, argv);
 		}
 	}
 	if (optind < argc) {

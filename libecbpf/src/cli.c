@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
+#include <sysexits.h>
 #include <jansson.h>
 #include <ecbpf/ecbpf.h>
 #include "internal.h"
@@ -47,6 +49,17 @@ int ecbpf_cli_ifaces(const char *list, struct ecbpf_iface *out, int max)
 			return err;
 	}
 	return n;
+}
+
+int ecbpf_cli_usage_error(int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		ecbpf_log(ECBPF_WARN, "option '%s' needs an argument", arg);
+	else
+		ecbpf_log(ECBPF_WARN, "unknown option '%s' (see --help)", arg);
+	return EX_USAGE;
 }
 
 int ecbpf_json_dump(void *json, FILE *out)

@@ -205,6 +205,8 @@ void ecbpf_cli_init(const char *progname);
 int ecbpf_cli_ifaces(const char *list, struct ecbpf_iface *out, int max);
 /* Print a jansson value (void * keeps jansson out of this header) and free it. */
 int ecbpf_json_dump(void *json, FILE *out);
+/* Log getopt_long's error (C is ':' for a missing argument, else an unknown option); returns EX_USAGE. */
+int ecbpf_cli_usage_error(int c, char *const *argv);
 /* Parse a decimal unsigned integer within [min, max]; -EINVAL/-ERANGE otherwise. */
 int ecbpf_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out);
 
