@@ -2,7 +2,7 @@
 /*
  * bench_sampler: what sampling costs and how much it delivers.
  *
- *   bench_sampler [--runs N] [--repeat N] [--frames N] [--dir DIR]
+ *   bench_sampler [--runs N] [--repeat N] [--frames N] [--dir DIR] [--pages N]
  *
  * 1. ns/packet by BPF_PROG_TEST_RUN on a 64-byte UDP frame: a bare XDP_PASS
  *    (floor), and the root with sampling off, at 1 in 2500 with a reader and
@@ -26,7 +26,7 @@
 #include "test_bare.skel.h"
 #include "test_slot.skel.h"
 
-#define PERF_PAGES 4096			/* per CPU: 16 MiB, as xdp_sampler --buffer-pages 4096 */
+static uint32_t perf_pages = 4096;	/* per CPU: 16 MiB, as xdp_sampler --buffer-pages 4096 */
 #define LIVE_BATCH 16384		/* frames per test_run call: each call has a fixed setup cost */
 
 struct rig {
@@ -236,7 +236,9 @@ static int live_batch(int prog_fd, const struct pkt *p, int n)
 static int bench_file(const char *dir, int frames, bool paced)
 {
 	/* A 64-byte frame becomes a perf record of 8 + 32 + 64 bytes (+ padding). */
-	const unsigned long long max_inflight = PERF_PAGES * 4096ULL / 2 / 112 - LIVE_BATCH;
+	const unsigned long long half = perf_pages * 4096ULL / 2 / 112;
+	const int batch = half > 2 * LIVE_BATCH ? LIVE_BATCH : half > 128 ? (int)half / 2 : 64;
+	const unsigned long long max_inflight = half > (unsigned long long)batch ? half - batch : 0;
 	unsigned long long sent = 0;
 	char path[512];
 	struct rig r;
@@ -247,7 +249,7 @@ static int bench_file(const char *dir, int frames, bool paced)
 	FILE *f;
 
 	bench_udp64(&p);
-	err = rig_new(&r, 1, true, SAMPLE_WAKEUP_DEFAULT, PERF_PAGES);
+	err = rig_new(&r, 1, true, SAMPLE_WAKEUP_DEFAULT, perf_pages);
 	if (err)
 		goto out;
 	snprintf(path, sizeof(path), "%s/bench_sampler.%d.pcapng", dir, getpid());
@@ -267,12 +269,14 @@ static int bench_file(const char *dir, int frames, bool paced)
 	}
 	t0 = bench_now();
 	while (sent < (unsigned long long)frames && !err) {
-		if (paced && sent - atomic_load(&r.written) > max_inflight) {
+		/* In flight: neither written nor lost yet. */
+		if (paced && sent - atomic_load(&r.written) - sampler_counters(&r).samples_lost >
+				     max_inflight) {
 			usleep(50);
 			continue;
 		}
-		err = live_batch(ecbpf_stack_root_fd(r.stk), &p, LIVE_BATCH);
-		sent += LIVE_BATCH;
+		err = live_batch(ecbpf_stack_root_fd(r.stk), &p, batch);
+		sent += batch;
 	}
 	while (atomic_load(&r.written) < sampler_counters(&r).samples_sent)
 		usleep(100);	/* everything the kernel queued reaches the file */
@@ -308,6 +312,7 @@ int main(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "frames", required_argument, NULL, 'f' },
 		{ "dir", required_argument, NULL, 'd' },
+		{ "pages", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -316,22 +321,23 @@ int main(int argc, char **argv)
 	int c, err;
 
 	ecbpf_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "r:n:f:d:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:f:d:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': ecbpf_parse_u32(optarg, 1, BENCH_MAX_RUNS, &runs); break;
 		case 'n': ecbpf_parse_u32(optarg, 1000, 100000000, &repeat); break;
 		case 'f': ecbpf_parse_u32(optarg, LIVE_BATCH, 1000000000, &frames); break;
 		case 'd': dir = optarg; break;
+		case 'p': ecbpf_parse_u32(optarg, 1, 1 << 16, &perf_pages); break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-				"Usage: bench_sampler [--runs N] [--repeat N] [--frames N] [--dir DIR]\n");
+				"Usage: bench_sampler [--runs N] [--repeat N] [--frames N] [--dir DIR] [--pages N]\n");
 			return c == 'h' ? 0 : 64;
 		}
 	}
 	err = bench_cost(runs, repeat);
 	if (!err) {
-		printf("\nsamples into a pcapng file in %s, live frames through root + DROP slot, 64-byte UDP, snap length %d\n",
-		       dir, ECBPF_SNAPLEN_DEFAULT);
+		printf("\nsamples into a pcapng file in %s, live frames through root + DROP slot, 64-byte UDP, snap length %d, %u buffer pages per CPU\n",
+		       dir, ECBPF_SNAPLEN_DEFAULT, perf_pages);
 		err = bench_file(dir, frames, true);
 	}
 	if (!err)
