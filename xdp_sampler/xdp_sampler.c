@@ -510,11 +510,8 @@ static int parse_args(struct sampler *s, int argc, char **argv, const char **lis
 		case 'p': ecbpf_set_pin_root(optarg); break;
 		case 'D': ecbpf_set_debug(true); break;
 		case 'h': usage(stdout); return 1;
-		case ':':
-			ecbpf_log(ECBPF_WARN, "option '%s' needs an argument", argv[optind - 1]);
-			return -EINVAL;
 		default:
-			ecbpf_log(ECBPF_WARN, "unknown option '%s' (see --help)", argv[optind - 1]);
+			ecbpf_cli_usage_error(c, argv);
 			return -EINVAL;
 		}
 	}

@@ -349,12 +349,8 @@ int main(int argc, char **argv)
 		case 'p': ecbpf_set_pin_root(optarg); break;
 		case 'D': ecbpf_set_debug(true); break;
 		case 'h': usage(stdout); return EX_OK;
-		case ':':
-			ecbpf_log(ECBPF_WARN, "option '%s' needs an argument", argv[optind - 1]);
-			return EX_USAGE;
 		default:
-			ecbpf_log(ECBPF_WARN, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return EX_USAGE;
+			return ecbpf_cli_usage_error(c, argv);
 		}
 	}
 	if (optind < argc || (listen_given && (ex.textfile || ex.statsd))) {
