@@ -2,8 +2,3 @@
 ecbpf_bpf_skeleton(test_xdpcap_hook ${CMAKE_CURRENT_SOURCE_DIR}/bpf/test_xdpcap_hook.bpf.c)
 ecbpf_check_test(test_bpf_root bpf ${CMAKE_CURRENT_SOURCE_DIR}/bpf/test_root.c
 	DEPENDS test_xdpcap_hook_skel)
-if(ECBPF_SANITIZE)
-	# pktbuild.h writes IP headers at frame offset 14 through struct pointers:
-	# misaligned for UBSan, harmless on x86. Everything else stays checked.
-	target_compile_options(test_bpf_root PRIVATE -fno-sanitize=alignment)
-endif()

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <linux/if_ether.h>
@@ -30,6 +31,12 @@
 #define PKT_MAX 2048
 
 struct pkt {
+	/*
+	 * Two bytes before the frame put the IP header (after 14, 18 or 22 bytes
+	 * of Ethernet and VLAN tags) on a 4-byte boundary, so writing it through
+	 * struct pointers is aligned (UBSan checks).
+	 */
+	uint8_t align_pad[2];
 	uint8_t buf[PKT_MAX];
 	size_t len;
 	int l3_off, l4_off;	/* -1 if absent */
@@ -40,6 +47,7 @@ struct pkt {
 
 static inline void pkt_init(struct pkt *p)
 {
+	_Static_assert(offsetof(struct pkt, buf) % 8 == 2, "IP headers must land 4-byte aligned");
 	memset(p, 0, sizeof(*p));
 	p->l3_off = p->l4_off = -1;
 	p->ip6_nexthdr_off = -1;
@@ -226,7 +234,10 @@ static inline uint16_t inet_csum(const void *data, size_t len)
 	return csum_fold(csum_add(0, data, len));
 }
 
-/* L4 checksum with the IPv4/IPv6 pseudo-header, over the frame from L4 to the end. */
+/*
+ * L4 checksum with the IPv4/IPv6 pseudo-header, over the frame from L4 to the
+ * end. Reads by byte offset, so FRAME may have any alignment (output packets).
+ */
 static inline uint16_t l4_csum(const uint8_t *frame, size_t len, int l3_off, int l4_off,
 			       int is_v6, uint8_t proto)
 {
@@ -235,21 +246,17 @@ static inline uint16_t l4_csum(const uint8_t *frame, size_t len, int l3_off, int
 	uint8_t pseudo[8];
 
 	if (is_v6) {
-		const struct ipv6hdr *ip6 = (const void *)(frame + l3_off);
-
-		sum = csum_add(sum, &ip6->saddr, 32);
 		uint32_t l = htonl(l4_len);
 
+		sum = csum_add(sum, frame + l3_off + 8, 32);	/* source and destination */
 		memcpy(pseudo, &l, 4);
 		pseudo[4] = pseudo[5] = pseudo[6] = 0;
 		pseudo[7] = proto;
 		sum = csum_add(sum, pseudo, 8);
 	} else {
-		const struct iphdr *ip = (const void *)(frame + l3_off);
-
 		if (proto == IPPROTO_ICMP)
 			return csum_fold(csum_add(0, frame + l4_off, l4_len));
-		sum = csum_add(sum, &ip->saddr, 8);
+		sum = csum_add(sum, frame + l3_off + 12, 8);	/* source and destination */
 		pseudo[0] = 0;
 		pseudo[1] = proto;
 		pseudo[2] = l4_len >> 8;
