@@ -20,6 +20,7 @@ function(ecbpf_bench name)
 	target_include_directories(${name} PRIVATE ${ECBPF_TEST_SKEL_DIR}
 		${CMAKE_CURRENT_BINARY_DIR} ${PROJECT_SOURCE_DIR}/tests/lib
 		${PROJECT_SOURCE_DIR}/tests/bench)
+	target_compile_definitions(${name} PRIVATE _GNU_SOURCE)
 	target_link_libraries(${name} PRIVATE ecbpf ${B_LIBS})
 	add_dependencies(${name} test_skels)
 	set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${ECBPF_BENCH_DIR}

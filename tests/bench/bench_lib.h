@@ -10,6 +10,11 @@
 #define ECBPF_BENCH_LIB_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <net/if.h>
+#include <linux/if_link.h>
+#include <bpf/libbpf.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +98,82 @@ static inline double bench_live_pps(const struct bench_case *c, const void *data
 	if (bpf_prog_test_run_opts(prog_fd, &o))
 		return -errno;
 	return repeat / (bench_now() - t0);
+}
+
+/*
+ * The lab pair for live frames: the client namespace sends (a redirect into
+ * its eth0), the server namespace's eth0 receives with the case's program.
+ */
+struct bench_lab {
+	int srv_ns, cli_ns;		/* namespace fds */
+	int srv_ifindex, cli_ifindex;	/* eth0 on each side */
+};
+
+static struct bench_lab bench_lab = { -1, -1, 0, 0 };
+
+static inline int bench_lab_enter(int ns_fd)
+{
+	if (setns(ns_fd, CLONE_NEWNET)) {
+		fprintf(stderr, "bench: setns: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static inline int bench_lab_ns(const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "bench: %s: %s\n", path, strerror(errno));
+	return fd;
+}
+
+/* Open the server and client namespaces and find eth0 in each. 0 or -1. */
+static inline int bench_lab_open(const char *srv, const char *cli)
+{
+	bench_lab.srv_ns = bench_lab_ns(srv);
+	bench_lab.cli_ns = bench_lab_ns(cli);
+	if (bench_lab.srv_ns < 0 || bench_lab.cli_ns < 0 || bench_lab_enter(bench_lab.srv_ns))
+		return -1;
+	bench_lab.srv_ifindex = if_nametoindex("eth0");
+	if (bench_lab_enter(bench_lab.cli_ns))
+		return -1;
+	bench_lab.cli_ifindex = if_nametoindex("eth0");
+	if (!bench_lab.srv_ifindex || !bench_lab.cli_ifindex) {
+		fprintf(stderr, "bench: no eth0 in %s or %s\n", srv, cli);
+		return -1;
+	}
+	return 0;
+}
+
+/* A bench_run() measure: the case's receiver (aux_fd) on the server's eth0, frames from the client. */
+static inline double bench_lab_pps(const struct bench_case *c, const void *data, size_t len,
+				   int repeat)
+{
+	int err;
+
+	if ((err = bench_lab_enter(bench_lab.srv_ns)))
+		return err;
+	err = bpf_xdp_attach(bench_lab.srv_ifindex, c->aux_fd, XDP_FLAGS_DRV_MODE, NULL);
+	if (err) {
+		fprintf(stderr, "bench: cannot attach %s on the receiver: %s\n", c->name,
+			strerror(-err));
+		return err;
+	}
+	if ((err = bench_lab_enter(bench_lab.cli_ns)))
+		return err;
+	return bench_live_pps(c, data, len, repeat);
+}
+
+/* Take the receiver off the server's eth0. */
+static inline void bench_lab_close(void)
+{
+	if (bench_lab.srv_ns >= 0 && !bench_lab_enter(bench_lab.srv_ns))
+		bpf_xdp_detach(bench_lab.srv_ifindex, XDP_FLAGS_DRV_MODE, NULL);
 }
 
 /*

@@ -11,11 +11,8 @@
  *	eth0 of CLI_NETNS, received on eth0 of SRV_NETNS by the root with four
  *	pass-through slots and a DROP slot, against a bare XDP_DROP.
  */
-#define _GNU_SOURCE
-#include <fcntl.h>
 #include <getopt.h>
 #include <net/if.h>
-#include <sched.h>
 #include <unistd.h>
 #include <linux/if_link.h>
 #include <bpf/libbpf.h>
@@ -156,55 +153,6 @@ out:
 
 /* ---- live frames over the lab veth ---------------------------------- */
 
-static int srv_ns = -1, cli_ns = -1;
-static int srv_ifindex;
-
-static int enter(int ns_fd)
-{
-	if (setns(ns_fd, CLONE_NEWNET)) {
-		fprintf(stderr, "bench_root: setns: %s\n", strerror(errno));
-		return -errno;
-	}
-	return 0;
-}
-
-static int xdp_set(int ifindex, int prog_fd)
-{
-	return bpf_xdp_attach(ifindex, prog_fd, XDP_FLAGS_DRV_MODE, NULL);
-}
-
-/* Put the case's receiver (aux_fd) on the server's eth0, then send from the client. */
-static double measure_live(const struct bench_case *c, const void *data, size_t len, int repeat)
-{
-	double pps;
-	int err;
-
-	if ((err = enter(srv_ns)))
-		return err;
-	err = xdp_set(srv_ifindex, c->aux_fd);
-	if (err) {
-		fprintf(stderr, "bench_root: cannot attach %s on the receiver: %s\n", c->name,
-			strerror(-err));
-		return err;
-	}
-	if ((err = enter(cli_ns)))
-		return err;
-	pps = bench_live_pps(c, data, len, repeat);
-	return pps;
-}
-
-static int open_ns(const char *name)
-{
-	char path[256];
-	int fd;
-
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fprintf(stderr, "bench_root: %s: %s\n", path, strerror(errno));
-	return fd;
-}
-
 static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 {
 	static const char *const targets[] = { "", ">= 0.90x" };
@@ -213,27 +161,15 @@ static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 	struct rig rig = {};
 	uint64_t dropped;
 	struct pkt p;
-	int err = -EINVAL, cli_ifindex;
+	int err = -EINVAL;
 
 	bench_udp64(&p);
-	srv_ns = open_ns(srv);
-	cli_ns = open_ns(cli);
-	if (srv_ns < 0 || cli_ns < 0)
+	if (bench_lab_open(srv, cli))
 		return 1;
-	if (enter(srv_ns))
-		return 1;
-	srv_ifindex = if_nametoindex("eth0");
-	if (enter(cli_ns))
-		return 1;
-	cli_ifindex = if_nametoindex("eth0");
-	if (!srv_ifindex || !cli_ifindex) {
-		fprintf(stderr, "bench_root: no eth0 in %s or %s\n", srv, cli);
-		return 1;
-	}
 	bare = test_bare__open();
 	if (!bare)
 		return 1;
-	bare->rodata->redirect_ifindex = cli_ifindex;
+	bare->rodata->redirect_ifindex = bench_lab.cli_ifindex;
 	err = test_bare__load(bare);
 	if (!err)
 		err = rig_new(&rig, 4, 4);
@@ -247,7 +183,7 @@ static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 	c[1].name = "root, 4 pass-through slots, DROP in slot 4";
 	c[1].prog_fd = c[0].prog_fd;
 	c[1].aux_fd = ecbpf_stack_root_fd(rig.stk);
-	err = bench_run(c, 2, runs, measure_live, p.buf, p.len, repeat);
+	err = bench_run(c, 2, runs, bench_lab_pps, p.buf, p.len, repeat);
 	if (!err) {
 		char title[160];
 
@@ -261,8 +197,7 @@ static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 		       100.0 * dropped / ((double)runs * repeat));
 	}
 out:
-	if (!enter(srv_ns))
-		bpf_xdp_detach(srv_ifindex, XDP_FLAGS_DRV_MODE, NULL);
+	bench_lab_close();
 	rig_free(&rig);
 	test_bare__destroy(bare);
 	return err ? 1 : 0;

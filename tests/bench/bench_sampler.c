@@ -13,7 +13,6 @@
  *    reach the file with zero loss (the sender keeps the samples in flight
  *    below half the buffer), and, unpaced, what reaches it and what is lost.
  */
-#define _GNU_SOURCE
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
