@@ -1001,7 +1001,7 @@ START_TEST(sampler_samples_about_one_in_n)
 	ck_assert_int_eq(run_prog_repeat(ecbpf_stack_root_fd(stk), p.buf, p.len, 5000).err, 0);
 	ck_assert_int_eq(ecbpf_percpu_sum(ecbpf_stack_map_fd(stk, "ecbpf_sampler"), 0,
 					  (uint64_t *)&s, sizeof(s) / 8), 0);
-	/* The countdown is jittered within [rate/2 + 1, 3 * rate / 2]: 5000 / 50 = 100 expected. */
+	/* The countdown is uniform in [rate - (rate-1)/2, rate + (rate-1)/2]: 5000 / 50 = 100 expected. */
 	ck_assert_uint_ge(s.samples_noreader, 5000 / 76);
 	ck_assert_uint_le(s.samples_noreader, 5000 / 25 + 1);
 	ck_assert_uint_eq(root_count(ECBPF_ACT_PASS).packets, 5000);
