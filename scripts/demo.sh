@@ -105,6 +105,9 @@ run cli ping -c 5 -i 0.2 -q $SRV_IP
 if [ -n "$FILTER" ]; then
 	echo "# a 2000-byte ping is fragmented: the filter answers the first fragment with 'Frag needed'"
 	run cli ping -c 2 -i 0.3 -W 1 -s 2000 $SRV_IP
+	echo "# 3 pings from 198.51.100.7, a source on the filter's drop list: no replies"
+	ip -n $CLI addr add 198.51.100.7/32 dev eth0
+	run cli ping -c 3 -i 0.2 -W 1 -q -I 198.51.100.7 $SRV_IP
 fi
 echo "# 20 UDP datagrams to port 9999 and 20 to port 5353"
 cli bash -c "for i in \$(seq 20); do echo x >/dev/udp/$SRV_IP/9999; echo y >/dev/udp/$SRV_IP/5353; done"
