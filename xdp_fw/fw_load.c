@@ -137,10 +137,9 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 		return -errno;
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
-	for (int t = 0; t < FW_TRIES; t++) {
-		skel->rodata->fw_trie_root[t] = c->trie_root[t];
+	skel->rodata->fw_nwords = c->nwords;
+	for (int t = 0; t < FW_TRIES; t++)
 		skel->rodata->fw_trie_depth[t] = c->trie_depth[t];
-	}
 	for (int i = 0; i < rs->n; i++) {
 		char *t = fw_rule_text(&rs->rules[i]);
 
@@ -180,11 +179,15 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	info.generation = generation;
 	info.loaded_at = time(NULL);
 	info.nrules = rs->n;
-	err = batch_fill(bpf_map__fd(skel->maps.fw_classes), c->classes, FW_CLS_ENTRIES,
-			 sizeof(*c->classes));
-	if (!err)
-		err = batch_fill(bpf_map__fd(skel->maps.fw_bitmaps), c->bitmaps, c->nbitmaps,
-				 sizeof(*c->bitmaps));
+	/* .bss is mapped into this process once loaded: the fixed-size tables are copies. */
+	memcpy(skel->bss->fw_classes, c->classes, sizeof(skel->bss->fw_classes));
+	for (int t = 0; t < FW_TRIES; t++)
+		if (c->trie_depth[t])
+			memcpy(skel->bss->fw_trie_top[t],
+			       c->trie + (size_t)c->trie_root[t] * FW_TRIE_STRIDE,
+			       sizeof(skel->bss->fw_trie_top[t]));
+	err = batch_fill(bpf_map__fd(skel->maps.fw_bitmaps), c->bitmaps, c->nbitmaps,
+			 sizeof(*c->bitmaps));
 	if (!err)
 		err = batch_fill(bpf_map__fd(skel->maps.fw_trie), c->trie,
 				 c->trie_nodes * FW_TRIE_STRIDE, sizeof(*c->trie));

@@ -3,9 +3,11 @@
  * xdp_fw: the rule-language firewall slot.
  *
  * Each selector maps a packet field to a bitmap of the rules that accept it
- * (fw_shared.h). The program ANDs the summary words of those bitmaps, then
- * only the candidate words, and stops at the first word with a bit left: its
- * lowest bit is the lowest matching rule. No helper is called on the way
+ * (fw_shared.h). The program ANDs the summary words of those bitmaps as it
+ * looks them up (leaving as soon as nothing is left), then only the candidate
+ * words, and stops at the first word with a bit left: its lowest bit is the
+ * lowest matching rule. With up to 64 rules, or once one candidate word is
+ * left, it ANDs the rule words directly. No helper is called on the way
  * (array lookups are inlined by the verifier).
  *
  * One loaded instance serves one rule set (a "generation"): its maps and its
@@ -22,16 +24,20 @@
 
 /* Set by the loader for each generation; the verifier prunes what they switch off. */
 const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
-const volatile __u32 fw_trie_root[FW_TRIES];
 const volatile __u32 fw_trie_depth[FW_TRIES];
+const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FW_CLS_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u32);
-} fw_classes SEC(".maps");
+/*
+ * The fixed-size tables are global arrays (.bss, one map value filled by the
+ * loader): the program reads them with a plain load, where a map lookup
+ * costs a key round trip through the stack and a bounds check. fw_classes:
+ * the bitmap index of each value of the value-indexed selectors;
+ * fw_trie_top: the first level of each trie (address bytes 0-1), a copy of
+ * the trie's root nodes in fw_trie.
+ */
+__u32 fw_classes[FW_CLS_ENTRIES];
+__u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -91,11 +97,7 @@ static __always_inline struct fw_bitmap *fw_bitmap_get(__u32 *k, __u32 idx)
 
 static __always_inline struct fw_bitmap *fw_class(__u32 *k, __u32 key)
 {
-	__u32 *idx;
-
-	*k = key;
-	idx = bpf_map_lookup_elem(&fw_classes, k);
-	return idx ? fw_bitmap_get(k, *idx) : 0;
+	return fw_bitmap_get(k, fw_classes[key]);
 }
 
 /*
@@ -113,11 +115,7 @@ static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __
 {
 	__u32 *e, v;
 
-	*k = fw_trie_root[t] * FW_TRIE_STRIDE + (fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1));
-	e = bpf_map_lookup_elem(&fw_trie, k);
-	if (!e)
-		return 0;
-	v = *e;
+	v = fw_trie_top[t][fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1)];
 #pragma unroll
 	for (__u32 j = 1; j < (__u32)max_levels; j++) {
 		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
@@ -132,16 +130,58 @@ static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __
 }
 
 /*
- * Index of the lowest set bit of a non-zero word: the population count of
- * the bits below it. Branch-free, so the verifier does not fork on it.
+ * Index of the lowest set bit of a non-zero word, by de Bruijn
+ * multiplication: isolate the bit, multiply, and look the top six bits up.
+ * A short dependency chain (no branch, one multiply, one load), where a
+ * population count takes a dozen dependent steps.
  */
+static const __u8 fw_debruijn_pos[64] = {
+	0, 1, 48, 2, 57, 49, 28, 3, 61, 58, 50, 42, 38, 29, 17, 4,
+	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
+	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
+	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9, 13, 8, 7, 6,
+};
+
 static __always_inline __u32 fw_ctz(__u64 x)
 {
-	x = (x & -x) - 1;
-	x = x - ((x >> 1) & 0x5555555555555555ULL);
-	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
-	return (x * 0x0101010101010101ULL) >> 56;
+	return fw_debruijn_pos[((x & -x) * 0x03f79d71b4cb0a89ULL) >> 58];
+}
+
+/*
+ * One bitmap slot per selector that can apply to a packet's class: the
+ * protocol class, the prefixes, the L4 values (ports, TCP flags and window,
+ * or ICMP type and code), TTL and length. A slot no lookup fills holds the
+ * protocol bitmap, so ANDing every slot is always right.
+ */
+enum fw_slot {
+	FW_SLOT_PROTO = 0,
+	FW_SLOT_L4A,		/* destination port, ICMP type */
+	FW_SLOT_L4B,		/* source port, ICMP code */
+	FW_SLOT_FLAGS,
+	FW_SLOT_WINDOW,
+	FW_SLOT_SRC,
+	FW_SLOT_DST,
+	FW_SLOT_TTL,
+	FW_SLOT_LEN,
+	FW_SLOTS,
+};
+
+#define FW_WORD_OFF __builtin_offsetof(struct fw_bitmap, word)
+
+/*
+ * Put bitmap B in its slot and AND its word at offset OFF into SUM: the
+ * summary of the packet's class, or the one candidate word (always so with
+ * up to 64 rules). 0 when no rule can match any more: the packet moves on at
+ * once.
+ */
+static __always_inline int fw_fold(struct fw_bitmap **slot, __u64 *sum, struct fw_bitmap *b,
+				   __u32 off)
+{
+	if (!b)
+		return 0;
+	*slot = b;
+	*sum &= *(__u64 *)((void *)b + off);
+	return *sum != 0;
 }
 
 SEC("xdp")
@@ -149,11 +189,11 @@ int xdp_fw(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct fw_bitmap *bp, *bl, *bt, *bs, *bd, *b1, *b2, *b3, *b4;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
+	struct fw_bitmap *bm[FW_SLOTS];
 	__u8 *l3, *l4;
 	int is6, proto, rule = -1, reason;
-	__u32 key;
+	__u32 key, off;
 	__u64 sum, *hits;
 
 	if (fw_reference_user_maps) {
@@ -168,8 +208,7 @@ int xdp_fw(struct xdp_md *ctx)
 		    bpf_map_lookup_elem(&fw_text, &key))
 			return XDP_ABORTED;
 	}
-	if (!pkt)
-		{
+	if (!pkt) {
 		reason = ECBPF_R_INTERNAL;
 		goto abort;
 	}
@@ -201,114 +240,139 @@ int xdp_fw(struct xdp_md *ctx)
 
 	l3 = data + (pkt->l3_off & 0xff);
 	l4 = data + (pkt->l4_off & 0xfff);
-	bp = fw_bitmap_get(&key, FW_BM_PROTO + proto);
-	if (!bp)
-		goto next;
-	bl = bt = bs = bd = b1 = b2 = b3 = b4 = bp;	/* a selector that does not apply: AND with itself */
 
-	if (ACTIVE(FW_SEL_LEN))
-		bl = fw_class(&key, FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len));
-	if (ACTIVE(FW_SEL_TTL))
-		bt = fw_class(&key, FW_CLS_TTL + pkt->ttl);
+	/*
+	 * Fold as we go: each selector's word is ANDed in right after its
+	 * lookup, and the packet moves on as soon as no rule is left, so a
+	 * packet no rule matches usually stops after a few lookups (the
+	 * prefixes first: they tend to tell the most). With up to 64 rules
+	 * that word is the rules themselves, otherwise the summary of the
+	 * packet's class. Selectors no rule constrains are left out at load
+	 * time.
+	 */
+	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
+	sum = ~0ULL;
+	if (!fw_fold(&bm[FW_SLOT_PROTO], &sum, fw_bitmap_get(&key, FW_BM_PROTO + proto), off))
+		goto next;
+#pragma unroll
+	for (int s = 1; s < FW_SLOTS; s++)
+		bm[s] = bm[FW_SLOT_PROTO];
+
 	/* Unaligned loads are fine on the targets XDP runs on; the JIT keeps them single loads. */
 	if (is6 && (ACTIVE(FW_SEL_SRC6) || ACTIVE(FW_SEL_DST6))) {
 		if ((void *)(l3 + 40) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_SRC6))
-			bs = fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
-				       *(__u64 *)(l3 + 16), 16);
-		if (ACTIVE(FW_SEL_DST6))
-			bd = fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-				       *(__u64 *)(l3 + 32), 16);
+		if (ACTIVE(FW_SEL_SRC6) &&
+		    !fw_fold(&bm[FW_SLOT_SRC], &sum,
+			     fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+				       *(__u64 *)(l3 + 16), 16), off))
+			goto next;
+		if (ACTIVE(FW_SEL_DST6) &&
+		    !fw_fold(&bm[FW_SLOT_DST], &sum,
+			     fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+				       *(__u64 *)(l3 + 32), 16), off))
+			goto next;
 	} else if (!is6 && (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_DST4))) {
 		if ((void *)(l3 + 20) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_SRC4))
-			bs = fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0, FW_TRIE_LEVELS4);
-		if (ACTIVE(FW_SEL_DST4))
-			bd = fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0, FW_TRIE_LEVELS4);
+		if (ACTIVE(FW_SEL_SRC4) &&
+		    !fw_fold(&bm[FW_SLOT_SRC], &sum,
+			     fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
+				       FW_TRIE_LEVELS4), off))
+			goto next;
+		if (ACTIVE(FW_SEL_DST4) &&
+		    !fw_fold(&bm[FW_SLOT_DST], &sum,
+			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
+				       FW_TRIE_LEVELS4), off))
+			goto next;
 	}
 
-	if (proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6 || proto == FW_PROTO_UDP4 ||
-	    proto == FW_PROTO_UDP6) {
+	/*
+	 * When the prefixes leave one candidate word, switch to it: AND that
+	 * word of every slot so far, and fold the rest on it. A packet no rule
+	 * matches then stops at the first selector that rules out the last
+	 * candidates, and there is no word loop.
+	 */
+	if (off < FW_WORD_OFF && !(sum & (sum - 1))) {
+		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+
+		sum = ~0ULL;
+#pragma unroll
+		for (int s = 0; s < FW_SLOTS; s++)
+			sum &= bm[s]->word[i];
+		if (!sum)
+			goto next;
+		off = FW_WORD_OFF + i * sizeof(__u64);
+	}
+
+	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
 
 		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end)) {
 			reason = ECBPF_R_L4_TRUNC;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_SPORT))
-			b1 = fw_class(&key, FW_CLS_SPORT + (l4[0] << 8 | l4[1]));
-		if (ACTIVE(FW_SEL_DPORT))
-			b2 = fw_class(&key, FW_CLS_DPORT + (l4[2] << 8 | l4[3]));
-		if (tcp && ACTIVE(FW_SEL_WINDOW))
-			b3 = fw_class(&key, FW_CLS_WINDOW + (l4[14] << 8 | l4[15]));
-		if (tcp && ACTIVE(FW_SEL_FLAGS))
-			b4 = fw_class(&key, FW_CLS_FLAGS + l4[13]);
+		if (ACTIVE(FW_SEL_DPORT) &&
+		    !fw_fold(&bm[FW_SLOT_L4A], &sum,
+			     fw_class(&key, FW_CLS_DPORT + (l4[2] << 8 | l4[3])), off))
+			goto next;
+		if (ACTIVE(FW_SEL_SPORT) &&
+		    !fw_fold(&bm[FW_SLOT_L4B], &sum,
+			     fw_class(&key, FW_CLS_SPORT + (l4[0] << 8 | l4[1])), off))
+			goto next;
+		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
+		    !fw_fold(&bm[FW_SLOT_FLAGS], &sum, fw_class(&key, FW_CLS_FLAGS + l4[13]), off))
+			goto next;
+		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
+		    !fw_fold(&bm[FW_SLOT_WINDOW], &sum,
+			     fw_class(&key, FW_CLS_WINDOW + (l4[14] << 8 | l4[15])), off))
+			goto next;
 	} else {
 		if ((void *)(l4 + 2) > end) {
 			reason = ECBPF_R_L4_TRUNC;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_TYPE))
-			b1 = fw_class(&key, FW_CLS_TYPE + l4[0]);
-		if (ACTIVE(FW_SEL_CODE))
-			b2 = fw_class(&key, FW_CLS_CODE + l4[1]);
+		if (ACTIVE(FW_SEL_TYPE) &&
+		    !fw_fold(&bm[FW_SLOT_L4A], &sum, fw_class(&key, FW_CLS_TYPE + l4[0]), off))
+			goto next;
+		if (ACTIVE(FW_SEL_CODE) &&
+		    !fw_fold(&bm[FW_SLOT_L4B], &sum, fw_class(&key, FW_CLS_CODE + l4[1]), off))
+			goto next;
 	}
-	if (!bl || !bt || !bs || !bd || !b1 || !b2 || !b3 || !b4)
+	if (ACTIVE(FW_SEL_TTL) &&
+	    !fw_fold(&bm[FW_SLOT_TTL], &sum, fw_class(&key, FW_CLS_TTL + pkt->ttl), off))
+		goto next;
+	if (ACTIVE(FW_SEL_LEN) &&
+	    !fw_fold(&bm[FW_SLOT_LEN], &sum,
+		     fw_class(&key, FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)), off))
 		goto next;
 
-	/* Selectors no rule constrains are left out at load time. */
-	sum = bp->summary[proto];
-	if (ACTIVE(FW_SEL_LEN))
-		sum &= bl->summary[proto];
-	if (ACTIVE(FW_SEL_TTL))
-		sum &= bt->summary[proto];
-	if (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_SRC6))
-		sum &= bs->summary[proto];
-	if (ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6))
-		sum &= bd->summary[proto];
-	if (ACTIVE(FW_SEL_SPORT) || ACTIVE(FW_SEL_TYPE))
-		sum &= b1->summary[proto];
-	if (ACTIVE(FW_SEL_DPORT) || ACTIVE(FW_SEL_CODE))
-		sum &= b2->summary[proto];
-	if (ACTIVE(FW_SEL_WINDOW))
-		sum &= b3->summary[proto];
-	if (ACTIVE(FW_SEL_FLAGS))
-		sum &= b4->summary[proto];
+	if (off >= FW_WORD_OFF) {
+		/* SUM is the candidate word itself: its lowest bit is the rule. */
+		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
+	} else {
+		/* Then only the candidate words, lowest first. */
 #pragma nounroll
-	for (int it = 0; it < FW_WORDS && sum; it++) {
-		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
-		__u64 w = bp->word[i];
+		for (int it = 0; it < FW_WORDS && sum; it++) {
+			__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+			__u64 w = ~0ULL;
 
-		if (ACTIVE(FW_SEL_LEN))
-			w &= bl->word[i];
-		if (ACTIVE(FW_SEL_TTL))
-			w &= bt->word[i];
-		if (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_SRC6))
-			w &= bs->word[i];
-		if (ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6))
-			w &= bd->word[i];
-		if (ACTIVE(FW_SEL_SPORT) || ACTIVE(FW_SEL_TYPE))
-			w &= b1->word[i];
-		if (ACTIVE(FW_SEL_DPORT) || ACTIVE(FW_SEL_CODE))
-			w &= b2->word[i];
-		if (ACTIVE(FW_SEL_WINDOW))
-			w &= b3->word[i];
-		if (ACTIVE(FW_SEL_FLAGS))
-			w &= b4->word[i];
-		if (w) {
-			rule = i * 64 + fw_ctz(w);
-			break;
+#pragma unroll
+			for (int s = 0; s < FW_SLOTS; s++)
+				w &= bm[s]->word[i];
+			if (w) {
+				rule = i * 64 + fw_ctz(w);
+				break;
+			}
+			sum &= sum - 1;
 		}
-		sum &= sum - 1;
+		if (rule < 0)
+			goto next;
 	}
-	if (rule < 0)
-		goto next;
 
 	key = rule;
 	hits = bpf_map_lookup_elem(&fw_hits, &key);
