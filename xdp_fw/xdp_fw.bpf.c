@@ -244,11 +244,10 @@ int xdp_fw(struct xdp_md *ctx)
 	/*
 	 * Fold as we go: each selector's word is ANDed in right after its
 	 * lookup, and the packet moves on as soon as no rule is left, so a
-	 * packet no rule matches usually stops after a few lookups (the
-	 * prefixes first: they tend to tell the most). With up to 64 rules
-	 * that word is the rules themselves, otherwise the summary of the
-	 * packet's class. Selectors no rule constrains are left out at load
-	 * time.
+	 * packet no rule matches usually stops after a few lookups. With up
+	 * to 64 rules that word is the rules themselves, otherwise the summary
+	 * of the packet's class. Selectors no rule constrains are left out at
+	 * load time.
 	 */
 	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
 	sum = ~0ULL;
@@ -258,55 +257,29 @@ int xdp_fw(struct xdp_md *ctx)
 	for (int s = 1; s < FW_SLOTS; s++)
 		bm[s] = bm[FW_SLOT_PROTO];
 
-	/* Unaligned loads are fine on the targets XDP runs on; the JIT keeps them single loads. */
-	if (is6 && (ACTIVE(FW_SEL_SRC6) || ACTIVE(FW_SEL_DST6))) {
+	/*
+	 * Unaligned loads are fine on the targets XDP runs on; the JIT keeps
+	 * them single loads. The destination comes after the L4 fields: on the
+	 * protected host most traffic goes to the prefixes the rules name.
+	 */
+	if (is6 && ACTIVE(FW_SEL_SRC6)) {
 		if ((void *)(l3 + 40) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_SRC6) &&
-		    !fw_fold(&bm[FW_SLOT_SRC], &sum,
+		if (!fw_fold(&bm[FW_SLOT_SRC], &sum,
 			     fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
 				       *(__u64 *)(l3 + 16), 16), off))
 			goto next;
-		if (ACTIVE(FW_SEL_DST6) &&
-		    !fw_fold(&bm[FW_SLOT_DST], &sum,
-			     fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-				       *(__u64 *)(l3 + 32), 16), off))
-			goto next;
-	} else if (!is6 && (ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_DST4))) {
+	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
 		if ((void *)(l3 + 20) > end) {
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (ACTIVE(FW_SEL_SRC4) &&
-		    !fw_fold(&bm[FW_SLOT_SRC], &sum,
+		if (!fw_fold(&bm[FW_SLOT_SRC], &sum,
 			     fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
 				       FW_TRIE_LEVELS4), off))
 			goto next;
-		if (ACTIVE(FW_SEL_DST4) &&
-		    !fw_fold(&bm[FW_SLOT_DST], &sum,
-			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
-				       FW_TRIE_LEVELS4), off))
-			goto next;
-	}
-
-	/*
-	 * When the prefixes leave one candidate word, switch to it: AND that
-	 * word of every slot so far, and fold the rest on it. A packet no rule
-	 * matches then stops at the first selector that rules out the last
-	 * candidates, and there is no word loop.
-	 */
-	if (off < FW_WORD_OFF && !(sum & (sum - 1))) {
-		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
-
-		sum = ~0ULL;
-#pragma unroll
-		for (int s = 0; s < FW_SLOTS; s++)
-			sum &= bm[s]->word[i];
-		if (!sum)
-			goto next;
-		off = FW_WORD_OFF + i * sizeof(__u64);
 	}
 
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
@@ -341,6 +314,44 @@ int xdp_fw(struct xdp_md *ctx)
 			goto next;
 		if (ACTIVE(FW_SEL_CODE) &&
 		    !fw_fold(&bm[FW_SLOT_L4B], &sum, fw_class(&key, FW_CLS_CODE + l4[1]), off))
+			goto next;
+	}
+
+	/*
+	 * When the source and the L4 fields leave one candidate word, switch
+	 * to it: AND that word of every slot so far, and fold the rest on it.
+	 * A packet no rule matches then stops at the first selector that rules
+	 * out the last candidates, and there is no word loop.
+	 */
+	if (off < FW_WORD_OFF && !(sum & (sum - 1))) {
+		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+
+		sum = ~0ULL;
+#pragma unroll
+		for (int s = 0; s < FW_SLOTS; s++)
+			sum &= bm[s]->word[i];
+		if (!sum)
+			goto next;
+		off = FW_WORD_OFF + i * sizeof(__u64);
+	}
+
+	if (is6 && ACTIVE(FW_SEL_DST6)) {
+		if ((void *)(l3 + 40) > end) {
+			reason = ECBPF_R_INTERNAL;
+			goto abort;
+		}
+		if (!fw_fold(&bm[FW_SLOT_DST], &sum,
+			     fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+				       *(__u64 *)(l3 + 32), 16), off))
+			goto next;
+	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
+		if ((void *)(l3 + 20) > end) {
+			reason = ECBPF_R_INTERNAL;
+			goto abort;
+		}
+		if (!fw_fold(&bm[FW_SLOT_DST], &sum,
+			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
+				       FW_TRIE_LEVELS4), off))
 			goto next;
 	}
 	if (ACTIVE(FW_SEL_TTL) &&
