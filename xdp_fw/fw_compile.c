@@ -546,6 +546,12 @@ int fw_compile(const struct fw_ruleset *rs, struct fw_compiled *c)
 		return -E2BIG;
 	c->nrules = rs->n;
 	c->nwords = rs->n ? (rs->n + 63) / 64 : 1;
+	for (int r = 0; r < rs->n; r++) {
+		const struct fw_rule *ru = &rs->rules[r];
+
+		c->late[r] = (!ru->dst.any && ru->dst.n ? FW_LATE_DST : 0) |
+			     (ru->ttl >= 0 ? FW_LATE_TTL : 0) | (ru->length >= 0 ? FW_LATE_LEN : 0);
+	}
 	c->classes = calloc(FW_CLS_ENTRIES, sizeof(*c->classes));
 	if (!c->classes)
 		return -ENOMEM;

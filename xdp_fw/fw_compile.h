@@ -15,6 +15,7 @@ struct fw_compiled {
 	int nwords;			/* bitmap words in use: ceil(nrules / 64), at least 1 */
 	uint32_t active;		/* bit FW_SEL_x: some rule constrains selector x */
 	uint32_t *classes;		/* FW_CLS_ENTRIES bitmap indexes */
+	uint8_t late[FW_MAX_RULES];	/* FW_LATE_* per rule */
 	struct fw_bitmap *bitmaps;
 	int nbitmaps, bitmaps_cap;
 	uint32_t *trie;			/* trie_nodes * FW_TRIE_STRIDE entries */

@@ -104,7 +104,15 @@ static int load_with_log(struct xdp_fw *skel)
 		bpf_program__set_log_buf(skel->progs.xdp_fw, log, size);
 	err = xdp_fw__load(skel);
 	if (err && log && log[0]) {
+		const char *dump = getenv("ECBPF_VERIFIER_LOG");
 		size_t len = strlen(log);
+		FILE *f;
+
+		/* The whole log, for whoever changes the program. */
+		if (dump && (f = fopen(dump, "w"))) {
+			fputs(log, f);
+			fclose(f);
+		}
 		int lines = 0;
 		char *p = log + len;
 
@@ -181,6 +189,7 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	info.nrules = rs->n;
 	/* .bss is mapped into this process once loaded: the fixed-size tables are copies. */
 	memcpy(skel->bss->fw_classes, c->classes, sizeof(skel->bss->fw_classes));
+	memcpy(skel->bss->fw_rule_late, c->late, sizeof(skel->bss->fw_rule_late));
 	for (int t = 0; t < FW_TRIES; t++)
 		if (c->trie_depth[t])
 			memcpy(skel->bss->fw_trie_top[t],

@@ -56,6 +56,16 @@ enum fw_selector {
 #define FW_SEL_FIRST_TRIE FW_SEL_SRC4
 #define FW_TRIES 4
 
+/*
+ * fw_rule_late (per rule): the selectors folded after the L4 fields that the
+ * rule constrains. Once only one candidate word is left, a rule with none
+ * that survives the earlier folds as the lowest candidate is the verdict:
+ * the later folds cannot clear its bit, and the lower rules are gone.
+ */
+#define FW_LATE_DST 0x1
+#define FW_LATE_TTL 0x2
+#define FW_LATE_LEN 0x4
+
 /* FW_SEL_PROTO values. */
 enum fw_proto {
 	FW_PROTO_TCP4 = 0,

@@ -38,6 +38,10 @@ const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
  */
 __u32 fw_classes[FW_CLS_ENTRIES];
 __u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
+__u8 fw_rule_late[FW_MAX_RULES];	/* FW_LATE_* of each rule */
+
+#define FW_LATE_SELS ((1u << FW_SEL_DST4) | (1u << FW_SEL_DST6) | (1u << FW_SEL_TTL) | \
+		      (1u << FW_SEL_LEN))
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -335,6 +339,17 @@ int xdp_fw(struct xdp_md *ctx)
 		off = FW_WORD_OFF + i * sizeof(__u64);
 	}
 
+	/*
+	 * One candidate word: if its lowest rule constrains none of the
+	 * selectors still to come, that rule is the verdict (fw_shared.h).
+	 */
+	if ((fw_active & FW_LATE_SELS) && off >= FW_WORD_OFF) {
+		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
+		if (!fw_rule_late[rule & (FW_MAX_RULES - 1)])
+			goto matched;
+		rule = -1;
+	}
+
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end) {
 			reason = ECBPF_R_INTERNAL;
@@ -353,6 +368,14 @@ int xdp_fw(struct xdp_md *ctx)
 			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
 				       FW_TRIE_LEVELS4), off))
 			goto next;
+	}
+	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
+	    off >= FW_WORD_OFF) {
+		/* Again, for the rules that constrain the destination but no later selector. */
+		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
+		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & ~FW_LATE_DST))
+			goto matched;
+		rule = -1;
 	}
 	if (ACTIVE(FW_SEL_TTL) &&
 	    !fw_fold(&bm[FW_SLOT_TTL], &sum, fw_class(&key, FW_CLS_TTL + pkt->ttl), off))
@@ -385,6 +408,7 @@ int xdp_fw(struct xdp_md *ctx)
 			goto next;
 	}
 
+matched:
 	key = rule;
 	hits = bpf_map_lookup_elem(&fw_hits, &key);
 	if (hits)

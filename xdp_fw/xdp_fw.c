@@ -65,7 +65,11 @@ static int load_rules(const char *path, struct fw_ruleset *rs, struct fw_compile
 	}
 	e = fw_compile(rs, c);
 	if (e) {
-		ecbpf_log(ECBPF_WARN, "%s: cannot compile: %s", path, strerror(-e));
+		if (e == -E2BIG)
+			ecbpf_log(ECBPF_WARN, "%s: %d rules, more than the %d a rule set can hold", path,
+				  rs->n, FW_MAX_RULES);
+		else
+			ecbpf_log(ECBPF_WARN, "%s: cannot compile: %s", path, strerror(-e));
 		fw_ruleset_free(rs);
 		return e;
 	}

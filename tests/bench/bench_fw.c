@@ -2,12 +2,14 @@
 /*
  * bench_fw: what the rule-language firewall costs.
  *
- *   bench_fw [--runs N] [--repeat N]
+ *   bench_fw [--breakdown] [--runs N] [--repeat N]
  *	ns/packet by BPF_PROG_TEST_RUN on a 64-byte UDP frame through the root
  *	and xdp_fw with 8, 64, 1,024 and 4,096 rules, for a frame no rule
  *	matches and for one only the last rule matches, as ratios to a bare
  *	XDP_PASS measured in the same run. Also the time to parse and compile
- *	and to load 4,096 rules.
+ *	and to load 4,096 rules. Then what each kind of selector adds, on a
+ *	frame no rule matches and on one a rule matches (--breakdown: only
+ *	these two tables).
  *   bench_fw --live SRV_NETNS CLI_NETNS [--runs N] [--repeat N]
  *	packets/s of live frames redirected into eth0 of CLI_NETNS and dropped
  *	on eth0 of SRV_NETNS: by a bare XDP_DROP, by the root + fw (4,096 rules,
@@ -281,6 +283,79 @@ out:
 	return err ? 1 : 0;
 }
 
+/*
+ * What the matching path costs, 64 rules, the bench frame (UDP
+ * 198.51.100.1:40000 -> 198.51.100.2:9) matches rule 64 only.
+ */
+static int bench_match_breakdown(int runs, int repeat)
+{
+	static const char *const names[] = {
+		"bare XDP_PASS (floor)",
+		"root, slot 5 empty",
+		"root + fw, matched by protocol alone",
+		"root + fw, + UDP destination port",
+		"root + fw, + IPv4 source /24",
+		"root + fw, + IPv4 destination /32",
+		"root + fw, + TTL and source port",
+	};
+	/* 63 rules that do not match, then the one that does (%d: the rule's number). */
+	static const char *const fmts[][2] = {
+		{ NULL, NULL },
+		{ "ip from any to any icmp type %d\n", "ip from any to any udp\n" },
+		{ "ip from any to any udp dport { 1%03d }\n", "ip from any to any udp dport 9\n" },
+		{ "ip from { 10.%d.0.0/16 } to any udp dport { 9 }\n",
+		  "ip from { 198.51.100.0/24 } to any udp dport 9\n" },
+		{ "ip from { 10.%d.0.0/16 } to { 198.51.100.2 } udp dport { 9 }\n",
+		  "ip from { 198.51.100.0/24 } to { 198.51.100.2 } udp dport 9\n" },
+		{ "ip from { 10.%d.0.0/16 } to { 198.51.100.2 } ttl 64 udp sport 40000 dport { 9 }\n",
+		  "ip from { 198.51.100.0/24 } to { 198.51.100.2 } ttl 64 udp sport 40000 dport 9\n" },
+	};
+	struct fw_rig rig[6] = {};
+	struct bench_case c[7] = {};
+	struct test_bare *bare;
+	struct pkt p;
+	int err = 0;
+
+	bench_udp64(&p);
+	bare = test_bare__open_and_load();
+	if (!bare)
+		return 1;
+	c[0].name = names[0];
+	c[0].prog_fd = bpf_program__fd(bare->progs.bare_pass);
+	for (int i = 0; i < 6; i++) {
+		char *text = NULL;
+
+		if (fmts[i][0]) {
+			text = rules_repeat(fmts[i][0], 64);
+			if (!text)
+				return 1;
+			/* Replace the last line by the matching rule. */
+			*strrchr(text, '\n') = 0;
+			*(strrchr(text, '\n') + 1) = 0;
+			strcat(text, fmts[i][1]);
+		}
+		err = fw_rig_text(&rig[i], text);
+		if (err)
+			goto out;
+		c[i + 1].name = names[i + 1];
+		c[i + 1].prog_fd = ecbpf_stack_root_fd(rig[i].stk);
+		if (i && run_prog(c[i + 1].prog_fd, p.buf, p.len).action != XDP_DROP) {
+			fprintf(stderr, "bench_fw: %s: the frame is not dropped\n", names[i + 1]);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = bench_run(c, 7, runs, bench_testrun_ns, p.buf, p.len, repeat);
+	if (!err)
+		bench_print("xdp_fw cost of the matching path, 64 rules, rule 64 matches", "ns/packet",
+			    false, c, 7, NULL);
+out:
+	for (int i = 0; i < 6; i++)
+		fw_rig_free(&rig[i]);
+	test_bare__destroy(bare);
+	return err ? 1 : 0;
+}
+
 /* ---- live frames over the lab veth ---------------------------------- */
 
 static int bench_live(const char *srv, const char *cli, int runs, int repeat)
@@ -340,19 +415,21 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "live", no_argument, NULL, 'l' },
+		{ "breakdown", no_argument, NULL, 'b' },
 		{ "runs", required_argument, NULL, 'r' },
 		{ "repeat", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	uint32_t runs = 7, repeat = 0;
-	bool live = false;
+	bool live = false, breakdown = false;
 	int c;
 
 	ecbpf_cli_init(argv[0]);
-	while ((c = getopt_long(argc, argv, "lr:n:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "lbr:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l': live = true; break;
+		case 'b': breakdown = true; break;
 		case 'r':
 			if (ecbpf_parse_u32(optarg, 1, BENCH_MAX_RUNS, &runs))
 				return 64;
@@ -363,7 +440,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
-				"usage: bench_fw [--runs N] [--repeat N]\n"
+				"usage: bench_fw [--breakdown] [--runs N] [--repeat N]\n"
 				"       bench_fw --live SRV_NETNS CLI_NETNS [--runs N] [--repeat N]\n");
 			return c == 'h' ? 0 : 64;
 		}
@@ -375,7 +452,9 @@ int main(int argc, char **argv)
 		}
 		return bench_live(argv[optind], argv[optind + 1], runs, repeat ? repeat : 2000000);
 	}
-	if (bench_testrun(runs, repeat ? repeat : 1000000))
+	if (!breakdown && bench_testrun(runs, repeat ? repeat : 1000000))
 		return 1;
-	return bench_breakdown(runs, repeat ? repeat : 1000000);
+	if (bench_breakdown(runs, repeat ? repeat : 1000000))
+		return 1;
+	return bench_match_breakdown(runs, repeat ? repeat : 1000000);
 }
