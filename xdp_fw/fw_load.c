@@ -146,6 +146,8 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
+	if (c->nwords == 1 && c->nbitmaps <= FW_WORD1_MAX)
+		skel->rodata->fw_word1_n = c->nbitmaps;
 	for (int t = 0; t < FW_TRIES; t++)
 		skel->rodata->fw_trie_depth[t] = c->trie_depth[t];
 	for (int i = 0; i < rs->n; i++) {
@@ -190,6 +192,8 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	/* .bss is mapped into this process once loaded: the fixed-size tables are copies. */
 	memcpy(skel->bss->fw_classes, c->classes, sizeof(skel->bss->fw_classes));
 	memcpy(skel->bss->fw_rule_late, c->late, sizeof(skel->bss->fw_rule_late));
+	for (uint32_t b = 0; b < skel->rodata->fw_word1_n; b++)
+		skel->bss->fw_word1[b] = c->bitmaps[b].word[0];
 	for (int t = 0; t < FW_TRIES; t++)
 		if (c->trie_depth[t])
 			memcpy(skel->bss->fw_trie_top[t],

@@ -26,6 +26,7 @@
 const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
 const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
+const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
 /*
@@ -39,6 +40,12 @@ const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 __u32 fw_classes[FW_CLS_ENTRIES];
 __u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
 __u8 fw_rule_late[FW_MAX_RULES];	/* FW_LATE_* of each rule */
+/*
+ * With up to 64 rules (one bitmap word), and at most FW_WORD1_MAX bitmaps, the
+ * rule word of every bitmap: the folds read it with a plain load and never
+ * touch fw_bitmaps.
+ */
+__u64 fw_word1[FW_WORD1_MAX];
 
 #define FW_LATE_SELS ((1u << FW_SEL_DST4) | (1u << FW_SEL_DST6) | (1u << FW_SEL_TTL) | \
 		      (1u << FW_SEL_LEN))
@@ -99,10 +106,8 @@ static __always_inline struct fw_bitmap *fw_bitmap_get(__u32 *k, __u32 idx)
 	return bpf_map_lookup_elem(&fw_bitmaps, k);
 }
 
-static __always_inline struct fw_bitmap *fw_class(__u32 *k, __u32 key)
-{
-	return fw_bitmap_get(k, fw_classes[key]);
-}
+/* Not a bitmap index: a trie lookup failed (cannot happen with the loader's tables). */
+#define FW_NO_BITMAP 0xffffffffu
 
 /*
  * Walk one trie (fw_shared.h) over an address held in registers: W0 holds bytes
@@ -114,8 +119,8 @@ static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
 	return ((j < 8 ? w0 : w1) >> (8 * (j & 7))) & 0xff;
 }
 
-static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1,
-						   int max_levels)
+/* The bitmap index of the longest prefix that covers the address. */
+static __always_inline __u32 fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1, int max_levels)
 {
 	__u32 *e, v;
 
@@ -127,10 +132,10 @@ static __always_inline struct fw_bitmap *fw_prefix(__u32 *k, int t, __u64 w0, __
 		*k = (v & ~FW_TRIE_CHILD) * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j + 1);
 		e = bpf_map_lookup_elem(&fw_trie, k);
 		if (!e)
-			return 0;
+			return FW_NO_BITMAP;
 		v = *e;
 	}
-	return fw_bitmap_get(k, v);
+	return v;
 }
 
 /*
@@ -173,14 +178,28 @@ enum fw_slot {
 #define FW_WORD_OFF __builtin_offsetof(struct fw_bitmap, word)
 
 /*
- * Put bitmap B in its slot and AND its word at offset OFF into SUM: the
+ * Put bitmap IDX in its slot and AND its word at offset OFF into SUM: the
  * summary of the packet's class, or the one candidate word (always so with
  * up to 64 rules). 0 when no rule can match any more: the packet moves on at
- * once.
+ * once. With fw_word1 in use, the word comes from there and the slots stay
+ * empty (there are no candidate words to AND later).
  */
-static __always_inline int fw_fold(struct fw_bitmap **slot, __u64 *sum, struct fw_bitmap *b,
+static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum, __u32 idx,
 				   __u32 off)
 {
+	struct fw_bitmap *b;
+
+	if (fw_word1_n) {
+		/* Check and index in one 64-bit register: the verifier sees the bound. */
+		__u64 i = idx;
+
+		if (i >= fw_word1_n)
+			return 0;
+		barrier_var(i);
+		*sum &= fw_word1[i];
+		return *sum != 0;
+	}
+	b = fw_bitmap_get(k, idx);
 	if (!b)
 		return 0;
 	*slot = b;
@@ -255,11 +274,14 @@ int xdp_fw(struct xdp_md *ctx)
 	 */
 	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
 	sum = ~0ULL;
-	if (!fw_fold(&bm[FW_SLOT_PROTO], &sum, fw_bitmap_get(&key, FW_BM_PROTO + proto), off))
+	bm[FW_SLOT_PROTO] = 0;	/* stays so with fw_word1 */
+	if (!fw_fold(&key, &bm[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, off))
 		goto next;
+	if (!fw_word1_n) {
 #pragma unroll
-	for (int s = 1; s < FW_SLOTS; s++)
-		bm[s] = bm[FW_SLOT_PROTO];
+		for (int s = 1; s < FW_SLOTS; s++)
+			bm[s] = bm[FW_SLOT_PROTO];
+	}
 
 	/*
 	 * Unaligned loads are fine on the targets XDP runs on; the JIT keeps
@@ -271,7 +293,7 @@ int xdp_fw(struct xdp_md *ctx)
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (!fw_fold(&bm[FW_SLOT_SRC], &sum,
+		if (!fw_fold(&key, &bm[FW_SLOT_SRC], &sum,
 			     fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
 				       *(__u64 *)(l3 + 16), 16), off))
 			goto next;
@@ -280,7 +302,7 @@ int xdp_fw(struct xdp_md *ctx)
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (!fw_fold(&bm[FW_SLOT_SRC], &sum,
+		if (!fw_fold(&key, &bm[FW_SLOT_SRC], &sum,
 			     fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
 				       FW_TRIE_LEVELS4), off))
 			goto next;
@@ -294,19 +316,19 @@ int xdp_fw(struct xdp_md *ctx)
 			goto abort;
 		}
 		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_fold(&bm[FW_SLOT_L4A], &sum,
-			     fw_class(&key, FW_CLS_DPORT + (l4[2] << 8 | l4[3])), off))
+		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum,
+			     fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], off))
 			goto next;
 		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_fold(&bm[FW_SLOT_L4B], &sum,
-			     fw_class(&key, FW_CLS_SPORT + (l4[0] << 8 | l4[1])), off))
+		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum,
+			     fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], off))
 			goto next;
 		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
-		    !fw_fold(&bm[FW_SLOT_FLAGS], &sum, fw_class(&key, FW_CLS_FLAGS + l4[13]), off))
+		    !fw_fold(&key, &bm[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]], off))
 			goto next;
 		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
-		    !fw_fold(&bm[FW_SLOT_WINDOW], &sum,
-			     fw_class(&key, FW_CLS_WINDOW + (l4[14] << 8 | l4[15])), off))
+		    !fw_fold(&key, &bm[FW_SLOT_WINDOW], &sum,
+			     fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], off))
 			goto next;
 	} else {
 		if ((void *)(l4 + 2) > end) {
@@ -314,10 +336,10 @@ int xdp_fw(struct xdp_md *ctx)
 			goto abort;
 		}
 		if (ACTIVE(FW_SEL_TYPE) &&
-		    !fw_fold(&bm[FW_SLOT_L4A], &sum, fw_class(&key, FW_CLS_TYPE + l4[0]), off))
+		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
 			goto next;
 		if (ACTIVE(FW_SEL_CODE) &&
-		    !fw_fold(&bm[FW_SLOT_L4B], &sum, fw_class(&key, FW_CLS_CODE + l4[1]), off))
+		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
 			goto next;
 	}
 
@@ -355,7 +377,7 @@ int xdp_fw(struct xdp_md *ctx)
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (!fw_fold(&bm[FW_SLOT_DST], &sum,
+		if (!fw_fold(&key, &bm[FW_SLOT_DST], &sum,
 			     fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
 				       *(__u64 *)(l3 + 32), 16), off))
 			goto next;
@@ -364,7 +386,7 @@ int xdp_fw(struct xdp_md *ctx)
 			reason = ECBPF_R_INTERNAL;
 			goto abort;
 		}
-		if (!fw_fold(&bm[FW_SLOT_DST], &sum,
+		if (!fw_fold(&key, &bm[FW_SLOT_DST], &sum,
 			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
 				       FW_TRIE_LEVELS4), off))
 			goto next;
@@ -378,11 +400,11 @@ int xdp_fw(struct xdp_md *ctx)
 		rule = -1;
 	}
 	if (ACTIVE(FW_SEL_TTL) &&
-	    !fw_fold(&bm[FW_SLOT_TTL], &sum, fw_class(&key, FW_CLS_TTL + pkt->ttl), off))
+	    !fw_fold(&key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
 		goto next;
 	if (ACTIVE(FW_SEL_LEN) &&
-	    !fw_fold(&bm[FW_SLOT_LEN], &sum,
-		     fw_class(&key, FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)), off))
+	    !fw_fold(&key, &bm[FW_SLOT_LEN], &sum,
+		     fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], off))
 		goto next;
 
 	if (off >= FW_WORD_OFF) {
