@@ -181,30 +181,118 @@ enum fw_slot {
  * Put bitmap IDX in its slot and AND its word at offset OFF into SUM: the
  * summary of the packet's class, or the one candidate word (always so with
  * up to 64 rules). 0 when no rule can match any more: the packet moves on at
- * once. With fw_word1 in use, the word comes from there and the slots stay
- * empty (there are no candidate words to AND later).
+ * once.
  */
 static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum, __u32 idx,
 				   __u32 off)
 {
 	struct fw_bitmap *b;
 
-	if (fw_word1_n) {
-		/* Check and index in one 64-bit register: the verifier sees the bound. */
-		__u64 i = idx;
-
-		if (i >= fw_word1_n)
-			return 0;
-		barrier_var(i);
-		*sum &= fw_word1[i];
-		return *sum != 0;
-	}
 	b = fw_bitmap_get(k, idx);
 	if (!b)
 		return 0;
 	*slot = b;
 	*sum &= *(__u64 *)((void *)b + off);
 	return *sum != 0;
+}
+
+/* fw_match1() results other than a rule number. */
+#define FW_M_NEXT (-1)		/* no rule matches */
+#define FW_M_L4_TRUNC (-2)
+#define FW_M_INTERNAL (-3)
+
+/* AND the fw_word1 word of bitmap IDX into SUM; 0 when no rule is left. */
+static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
+{
+	__u64 i = idx;	/* checked and used in one 64-bit register: the verifier sees the bound */
+
+	if (i >= fw_word1_n)
+		return 0;
+	barrier_var(i);
+	*sum &= fw_word1[i];
+	return *sum != 0;
+}
+
+/*
+ * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
+ * the same folds as xdp_fw() in the same order, on rule words only, in a
+ * straight line with nothing kept for a word stage.
+ */
+static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
+				     __u32 proto, int is6, __u32 *key)
+{
+	__u64 sum = fw_word1[FW_BM_PROTO + proto];
+	int r;
+
+	if (!sum)
+		return FW_M_NEXT;
+	if (is6 && ACTIVE(FW_SEL_SRC6)) {
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+					      *(__u64 *)(l3 + 16), 16)))
+			return FW_M_NEXT;
+	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12),
+					      0, FW_TRIE_LEVELS4)))
+			return FW_M_NEXT;
+	}
+	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
+		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
+
+		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
+			return FW_M_L4_TRUNC;
+		if (ACTIVE(FW_SEL_DPORT) &&
+		    !fw_fold1(&sum, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])]))
+			return FW_M_NEXT;
+		if (ACTIVE(FW_SEL_SPORT) &&
+		    !fw_fold1(&sum, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])]))
+			return FW_M_NEXT;
+		if (tcp && ACTIVE(FW_SEL_FLAGS) && !fw_fold1(&sum, fw_classes[FW_CLS_FLAGS + l4[13]]))
+			return FW_M_NEXT;
+		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
+		    !fw_fold1(&sum, fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])]))
+			return FW_M_NEXT;
+	} else {
+		if ((void *)(l4 + 2) > end)
+			return FW_M_L4_TRUNC;
+		if (ACTIVE(FW_SEL_TYPE) && !fw_fold1(&sum, fw_classes[FW_CLS_TYPE + l4[0]]))
+			return FW_M_NEXT;
+		if (ACTIVE(FW_SEL_CODE) && !fw_fold1(&sum, fw_classes[FW_CLS_CODE + l4[1]]))
+			return FW_M_NEXT;
+	}
+	/* The lowest candidate needs nothing that comes later: it is the verdict. */
+	if (fw_active & FW_LATE_SELS) {
+		r = fw_ctz(sum);
+		if (!fw_rule_late[r & (FW_MAX_RULES - 1)])
+			return r;
+	}
+	if (is6 && ACTIVE(FW_SEL_DST6)) {
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+					      *(__u64 *)(l3 + 32), 16)))
+			return FW_M_NEXT;
+	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16),
+					      0, FW_TRIE_LEVELS4)))
+			return FW_M_NEXT;
+	}
+	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN))) {
+		r = fw_ctz(sum);
+		if (!(fw_rule_late[r & (FW_MAX_RULES - 1)] & ~FW_LATE_DST))
+			return r;
+	}
+	if (ACTIVE(FW_SEL_TTL) && !fw_fold1(&sum, fw_classes[FW_CLS_TTL + pkt->ttl]))
+		return FW_M_NEXT;
+	if (ACTIVE(FW_SEL_LEN) &&
+	    !fw_fold1(&sum, fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)]))
+		return FW_M_NEXT;
+	return fw_ctz(sum);
 }
 
 SEC("xdp")
@@ -264,6 +352,16 @@ int xdp_fw(struct xdp_md *ctx)
 	l3 = data + (pkt->l3_off & 0xff);
 	l4 = data + (pkt->l4_off & 0xfff);
 
+	if (fw_word1_n) {
+		rule = fw_match1(pkt, l3, l4, end, proto, is6, &key);
+		if (rule >= 0)
+			goto matched;
+		if (rule == FW_M_NEXT)
+			goto next;
+		reason = rule == FW_M_L4_TRUNC ? ECBPF_R_L4_TRUNC : ECBPF_R_INTERNAL;
+		goto abort;
+	}
+
 	/*
 	 * Fold as we go: each selector's word is ANDed in right after its
 	 * lookup, and the packet moves on as soon as no rule is left, so a
@@ -274,14 +372,11 @@ int xdp_fw(struct xdp_md *ctx)
 	 */
 	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
 	sum = ~0ULL;
-	bm[FW_SLOT_PROTO] = 0;	/* stays so with fw_word1 */
 	if (!fw_fold(&key, &bm[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, off))
 		goto next;
-	if (!fw_word1_n) {
 #pragma unroll
-		for (int s = 1; s < FW_SLOTS; s++)
-			bm[s] = bm[FW_SLOT_PROTO];
-	}
+	for (int s = 1; s < FW_SLOTS; s++)
+		bm[s] = bm[FW_SLOT_PROTO];
 
 	/*
 	 * Unaligned loads are fine on the targets XDP runs on; the JIT keeps
