@@ -17,7 +17,7 @@ function(ecbpf_bpf_skeleton name src)
 	file(GLOB_RECURSE bpf_headers
 		${PROJECT_SOURCE_DIR}/libecbpf/include/ecbpf/*.h ${src_dir}/*.h)
 	add_custom_command(OUTPUT ${obj}
-		COMMAND ${CLANG} -target bpf -O2 -g -Wall -Wextra -Werror
+		COMMAND ${CLANG} -target bpf -mcpu=v3 -O2 -g -Wall -Wextra -Werror
 			-Wno-unused-parameter -Wno-unused-function
 			-D__TARGET_ARCH_x86
 			-I/usr/include/${ECBPF_MULTIARCH}
