@@ -403,6 +403,19 @@ int xdp_fw(struct xdp_md *ctx)
 			goto next;
 	}
 
+	/*
+	 * The source often leaves one candidate word already: switch to it
+	 * (see below) with the only two slots filled so far.
+	 */
+	if ((ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_SRC6)) && off < FW_WORD_OFF && !(sum & (sum - 1))) {
+		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+
+		sum = bm[FW_SLOT_PROTO]->word[i] & bm[FW_SLOT_SRC]->word[i];
+		if (!sum)
+			goto next;
+		off = FW_WORD_OFF + i * sizeof(__u64);
+	}
+
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
 
