@@ -135,6 +135,47 @@ START_TEST(fw_counts_lowest_matching_rule_only)
 }
 END_TEST
 
+/*
+ * The lowest candidate is the verdict early only when no later selector
+ * (destination, TTL, length) constrains it; checked on both kernel paths:
+ * up to 64 rules, and with 100 more rules that never match.
+ */
+static void check_early_exit(int padding)
+{
+	static const char *const head =
+		"ip from any to { 198.51.100.1 } ttl 1 udp dport 9\n"	/* dst, ttl: ttl differs */
+		"packet length 100 ip from any to any udp dport 9\n"	/* length differs */
+		"ip from any to { 198.51.100.2 } udp dport 9\n"		/* dst differs */
+		"ip from any to { 198.51.100.1 } udp dport 9\n"		/* matches */
+		"ip from any to any udp dport 9\n";			/* matches, later */
+	size_t cap = strlen(head) + (size_t)padding * 64 + 1, len;
+	char *text = malloc(cap);
+	struct pkt p;
+
+	ck_assert_ptr_nonnull(text);
+	len = snprintf(text, cap, "%s", head);
+	for (int i = 0; i < padding; i++)
+		len += snprintf(text + len, cap - len, "ip from { 10.99.%d.0/24 } to any tcp dport 1\n",
+				i);
+	load_rules(text);
+	free(text);
+	ck_assert_int_eq(comp.nwords, padding ? 2 : 1);
+	udp4(&p, "10.1.2.3", 7, 9);	/* to 198.51.100.1, TTL 64 */
+	ck_assert_uint_eq(run(&p).action, XDP_DROP);
+	ck_assert_uint_eq(hits(4), 1);
+	for (int r = 1; r <= 5; r++)
+		ck_assert_uint_eq(hits(r), r == 4);
+}
+
+START_TEST(fw_early_verdict_respects_later_selectors)
+{
+	check_early_exit(0);
+	teardown();
+	setup();
+	check_early_exit(100);
+}
+END_TEST
+
 START_TEST(fw_monitor_mode_counts_would_drop_and_passes)
 {
 	struct ecbpf_cfg cfg;
@@ -435,6 +476,7 @@ int main(void)
 	tcase_add_test(tc, fw_drops_matching_udp_with_reason_rule_and_hits);
 	tcase_add_test(tc, fw_passes_non_matching_packet_to_end_of_chain);
 	tcase_add_test(tc, fw_counts_lowest_matching_rule_only);
+	tcase_add_test(tc, fw_early_verdict_respects_later_selectors);
 	tcase_add_test(tc, fw_monitor_mode_counts_would_drop_and_passes);
 	tcase_add_test(tc, fw_lets_fragments_and_unknown_l4_go_on);
 	tcase_add_test(tc, fw_judges_vlan_and_ipv6_extension_headers);

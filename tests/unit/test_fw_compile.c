@@ -57,6 +57,25 @@ static uint64_t class_bits(const struct fw_compiled *c, uint32_t off)
 	return c->bitmaps[c->classes[off]].word[0];
 }
 
+/* Which later-folded selectors (destination, TTL, length) each rule constrains. */
+START_TEST(compile_marks_later_selectors_per_rule)
+{
+	struct fx f = {};
+
+	build(&f, "ip from { 10.0.0.0/8 } to any udp dport 9\n"
+		  "ip from any to { 192.0.2.1 } udp\n"
+		  "ip from any to any ttl 3 udp\n"
+		  "packet length 60 ip6 from any to { 2001:db8::/32 } ttl 1 icmp6\n"
+		  "ip from any to any tcp sport 1 window 5 flags { syn }\n");
+	ck_assert_uint_eq(f.c.late[0], 0);
+	ck_assert_uint_eq(f.c.late[1], FW_LATE_DST);
+	ck_assert_uint_eq(f.c.late[2], FW_LATE_TTL);
+	ck_assert_uint_eq(f.c.late[3], FW_LATE_DST | FW_LATE_TTL | FW_LATE_LEN);
+	ck_assert_uint_eq(f.c.late[4], 0);
+	done(&f);
+}
+END_TEST
+
 START_TEST(compile_prefix_bitmap_includes_containing_prefixes)
 {
 	struct fx f;
@@ -389,6 +408,7 @@ int main(void)
 	int failed;
 
 	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, compile_marks_later_selectors_per_rule);
 	tcase_add_test(tc, compile_prefix_bitmap_includes_containing_prefixes);
 	tcase_add_test(tc, compile_wildcard_after_specific_still_matches);
 	tcase_add_test(tc, compile_port_ranges_cut_at_edges);
