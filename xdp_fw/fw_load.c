@@ -146,7 +146,7 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
-	if (c->nwords == 1 && c->nbitmaps <= FW_WORD1_MAX)
+	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX)	/* the last entry stays zero */
 		skel->rodata->fw_word1_n = c->nbitmaps;
 	for (int t = 0; t < FW_TRIES; t++)
 		skel->rodata->fw_trie_depth[t] = c->trie_depth[t];

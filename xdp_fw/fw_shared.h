@@ -23,7 +23,7 @@
 #define FW_WORDS (FW_MAX_RULES / 64)
 
 #define FW_SUMMARIES 8		/* FW_PROTO_MAX, rounded up */
-#define FW_WORD1_MAX 65536	/* bitmaps the one-word fast path holds (xdp_fw.bpf.c) */
+#define FW_WORD1_MAX 65536	/* fw_word1 entries (xdp_fw.bpf.c): up to 65535 bitmaps */
 
 struct fw_bitmap {
 	__u64 summary[FW_SUMMARIES];	/* [p] bit i: word[i] & (rules of protocol class p) != 0 */

@@ -41,7 +41,7 @@ __u32 fw_classes[FW_CLS_ENTRIES];
 __u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
 __u8 fw_rule_late[FW_MAX_RULES];	/* FW_LATE_* of each rule */
 /*
- * With up to 64 rules (one bitmap word), and at most FW_WORD1_MAX bitmaps, the
+ * With up to 64 rules (one bitmap word), and fewer than FW_WORD1_MAX bitmaps, the
  * rule word of every bitmap: the folds read it with a plain load and never
  * touch fw_bitmaps.
  */
@@ -93,7 +93,11 @@ struct {
 	__type(value, struct fw_text_chunk);
 } fw_text SEC(".maps");
 
-#define ACTIVE(sel) (fw_active & (1u << (sel)))
+/*
+ * Whether selector SEL is in use, from ACT: fw_active read once per packet,
+ * so each test is one instruction on a register the verifier knows.
+ */
+#define ACTIVE(sel) (act & (1u << (sel)))
 
 /*
  * Every lookup goes through the one key slot K on the stack: clang does not
@@ -204,12 +208,12 @@ static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum
 /* AND the fw_word1 word of bitmap IDX into SUM; 0 when no rule is left. */
 static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
 {
-	__u64 i = idx;	/* checked and used in one 64-bit register: the verifier sees the bound */
-
-	if (i >= fw_word1_n)
-		return 0;
-	barrier_var(i);
-	*sum &= fw_word1[i];
+	/*
+	 * The mask is the bound the verifier needs, in one instruction: the
+	 * loader keeps nbitmaps below FW_WORD1_MAX, so an index it never
+	 * wrote (FW_NO_BITMAP included) reads a zero word and no rule.
+	 */
+	*sum &= fw_word1[idx & (FW_WORD1_MAX - 1)];
 	return *sum != 0;
 }
 
@@ -219,7 +223,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
  * straight line with nothing kept for a word stage.
  */
 static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
-				     __u32 proto, int is6, __u32 *key)
+				     __u32 proto, int is6, __u32 act, __u32 *key)
 {
 	__u64 sum = fw_word1[FW_BM_PROTO + proto];
 	int r;
@@ -264,7 +268,7 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 			return FW_M_NEXT;
 	}
 	/* The lowest candidate needs nothing that comes later: it is the verdict. */
-	if (fw_active & FW_LATE_SELS) {
+	if (act & FW_LATE_SELS) {
 		r = fw_ctz(sum);
 		if (!fw_rule_late[r & (FW_MAX_RULES - 1)])
 			return r;
@@ -301,24 +305,13 @@ int xdp_fw(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
+	__u32 act = fw_active;
 	struct fw_bitmap *bm[FW_SLOTS];
 	__u8 *l3, *l4;
 	int is6, proto, rule = -1, reason;
 	__u32 key, off;
 	__u64 sum, *hits;
 
-	if (fw_reference_user_maps) {
-		/*
-		 * Never runs (the constant is 0 and the verifier drops this),
-		 * but the references tie the user-space maps to the program,
-		 * so --stats finds them from the slot and they live as long as
-		 * this generation.
-		 */
-		key = 0;
-		if (bpf_map_lookup_elem(&fw_info, &key) || bpf_map_lookup_elem(&fw_rule_base, &key) ||
-		    bpf_map_lookup_elem(&fw_text, &key))
-			return XDP_ABORTED;
-	}
 	if (!pkt) {
 		reason = ECBPF_R_INTERNAL;
 		goto abort;
@@ -353,7 +346,7 @@ int xdp_fw(struct xdp_md *ctx)
 	l4 = data + (pkt->l4_off & 0xfff);
 
 	if (fw_word1_n) {
-		rule = fw_match1(pkt, l3, l4, end, proto, is6, &key);
+		rule = fw_match1(pkt, l3, l4, end, proto, is6, act, &key);
 		if (rule >= 0)
 			goto matched;
 		if (rule == FW_M_NEXT)
@@ -473,7 +466,7 @@ int xdp_fw(struct xdp_md *ctx)
 	 * One candidate word: if its lowest rule constrains none of the
 	 * selectors still to come, that rule is the verdict (fw_shared.h).
 	 */
-	if ((fw_active & FW_LATE_SELS) && off >= FW_WORD_OFF) {
+	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF) {
 		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
 		if (!fw_rule_late[rule & (FW_MAX_RULES - 1)])
 			goto matched;
@@ -546,6 +539,18 @@ matched:
 	return ecbpf_verdict(ctx, XDP_DROP, ECBPF_R_FW_RULE, rule + 1);
 abort:
 	/* Cannot happen after the root's checks; kept for the verifier and for safety. */
+	if (fw_reference_user_maps) {
+		/*
+		 * Never runs (the constant is 0 and the verifier drops this),
+		 * but the references tie the user-space maps to the program,
+		 * so --stats finds them from the slot and they live as long as
+		 * this generation. Here, off the packet path.
+		 */
+		key = 0;
+		if (bpf_map_lookup_elem(&fw_info, &key) || bpf_map_lookup_elem(&fw_rule_base, &key) ||
+		    bpf_map_lookup_elem(&fw_text, &key))
+			return XDP_ABORTED;
+	}
 	return ecbpf_verdict(ctx, XDP_ABORTED, reason, 0);
 next:
 	/* One exit for the hand-off: each inlined copy of the exit path costs stack. */
