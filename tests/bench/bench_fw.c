@@ -397,8 +397,8 @@ static int bench_live(const char *srv, const char *cli, int runs, int repeat)
 			 "live frames (BPF_F_TEST_XDP_LIVE_FRAMES) over veth, 64-byte UDP, %d frames, median of %d",
 			 repeat, runs);
 		bench_print(title, "packets/s", true, c, 3, targets);
-		printf("fw vs nftables: %.2fx by medians (target >= 2.50x)\n",
-		       c[1].median / c[2].median);
+		printf("fw vs nftables: %.2fx (median of per-round ratios; target >= 2.50x)\n",
+		       bench_pair_ratio(&c[1], &c[2]));
 		dropped = fw_rig_count(&rig, ECBPF_ACT_DROP);
 		printf("frames the fw dropped: %llu of %llu sent (%.1f%%)\n",
 		       (unsigned long long)dropped, (unsigned long long)runs * repeat,

@@ -216,9 +216,30 @@ static inline double bench_best(const struct bench_case *c, bool higher_is_bette
 }
 
 /*
+ * The median of a case's per-round ratios to case 0 (the floor). A round
+ * measures every case back to back, so each ratio compares runs made moments
+ * apart: on a shared machine whose speed drifts between runs, this is
+ * steadier than a ratio of medians taken over different moments.
+ */
+static inline double bench_pair_ratio(const struct bench_case *a, const struct bench_case *b)
+{
+	double r[BENCH_MAX_RUNS];
+	int n = a->n < b->n ? a->n : b->n;
+
+	for (int k = 0; k < n; k++)
+		r[k] = b->runs[k] > 0 ? a->runs[k] / b->runs[k] : 0;
+	return n ? bench_median(r, n) : 0;
+}
+
+static inline double bench_ratio(const struct bench_case *c, int i)
+{
+	return bench_pair_ratio(&c[i], &c[0]);
+}
+
+/*
  * Print one table: each case's median and spread, its ratio to case 0 (the
- * floor) by medians and by best runs (steadier on a shared machine), and an
- * optional target text per case ("<= 1.25x").
+ * floor: the median of per-round ratios, bench_ratio()) and the ratio of the
+ * best runs, and an optional target text per case ("<= 1.25x").
  */
 static inline void bench_print(const char *title, const char *unit, bool higher_is_better,
 			       const struct bench_case *c, int ncases, const char *const *target)
@@ -233,7 +254,7 @@ static inline void bench_print(const char *title, const char *unit, bool higher_
 		double worst = bench_best(&c[i], !higher_is_better);
 
 		printf("%-44s | %12.1f | %10.1f .. %10.1f | %6.2fx | %9.2fx | %s\n", c[i].name,
-		       c[i].median, best, worst, c[i].median / c[0].median, best / floor_best,
+		       c[i].median, best, worst, bench_ratio(c, i), best / floor_best,
 		       target && target[i] ? target[i] : "");
 	}
 	fflush(stdout);
