@@ -549,8 +549,21 @@ int fw_compile(const struct fw_ruleset *rs, struct fw_compiled *c)
 	for (int r = 0; r < rs->n; r++) {
 		const struct fw_rule *ru = &rs->rules[r];
 
+		bool icmp = ru->clauses & (FW_C_ICMP | FW_C_ICMP6);
+		bool l4a = icmp ? ru->icmp_type >= 0 : !ru->dport.any && ru->dport.n;
+		bool l4b = icmp ? ru->icmp_code >= 0 : !ru->sport.any && ru->sport.n;
+		static const uint8_t after[FW_STAGES] = {
+			[FW_STAGE_SRC] = FW_LATE_AFTER_SRC, [FW_STAGE_L4A] = FW_LATE_AFTER_L4A,
+			[FW_STAGE_L4] = FW_LATE_AFTER_L4, [FW_STAGE_DST] = FW_LATE_AFTER_DST,
+		};
+
 		c->late[r] = (!ru->dst.any && ru->dst.n ? FW_LATE_DST : 0) |
-			     (ru->ttl >= 0 ? FW_LATE_TTL : 0) | (ru->length >= 0 ? FW_LATE_LEN : 0);
+			     (ru->ttl >= 0 ? FW_LATE_TTL : 0) | (ru->length >= 0 ? FW_LATE_LEN : 0) |
+			     (l4a ? FW_LATE_L4A : 0) | (l4b ? FW_LATE_L4B : 0) |
+			     (ru->has_flags ? FW_LATE_FLAGS : 0) | (ru->window >= 0 ? FW_LATE_WINDOW : 0);
+		for (int k = 0; r < 64 && k < FW_STAGES; k++)
+			if (!(c->late[r] & after[k]))
+				c->done1[k] |= 1ULL << r;
 	}
 	c->classes = calloc(FW_CLS_ENTRIES, sizeof(*c->classes));
 	if (!c->classes)

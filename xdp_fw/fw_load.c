@@ -146,6 +146,8 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
+	for (int k = 0; k < FW_STAGES; k++)
+		skel->rodata->fw_done1[k] = c->done1[k];
 	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX)	/* the last entry stays zero */
 		skel->rodata->fw_word1_n = c->nbitmaps;
 	for (int t = 0; t < FW_TRIES; t++)

@@ -58,14 +58,35 @@ enum fw_selector {
 #define FW_TRIES 4
 
 /*
- * fw_rule_late (per rule): the selectors folded after the L4 fields that the
- * rule constrains. Once only one candidate word is left, a rule with none
- * that survives the earlier folds as the lowest candidate is the verdict:
- * the later folds cannot clear its bit, and the lower rules are gone.
+ * The early verdict. Once one candidate word is left, if its lowest rule
+ * constrains none of the selectors still to be folded, that rule is the
+ * verdict: the later folds cannot clear its bit, and the lower rules are
+ * gone. fw_rule_late (per rule) says which selectors past the source prefix
+ * a rule constrains: the first L4 field (destination port, ICMP type), the
+ * second (source port, ICMP code), TCP flags and window, destination prefix,
+ * TTL, length. With up to 64 rules the program uses fw_done1[k] instead: the
+ * rules with nothing left to fold after stage k (FW_STAGE_*), one word each.
  */
-#define FW_LATE_DST 0x1
-#define FW_LATE_TTL 0x2
-#define FW_LATE_LEN 0x4
+#define FW_LATE_DST 0x01
+#define FW_LATE_TTL 0x02
+#define FW_LATE_LEN 0x04
+#define FW_LATE_L4A 0x08
+#define FW_LATE_L4B 0x10
+#define FW_LATE_FLAGS 0x20
+#define FW_LATE_WINDOW 0x40
+
+#define FW_LATE_AFTER_DST (FW_LATE_TTL | FW_LATE_LEN)
+#define FW_LATE_AFTER_L4 (FW_LATE_DST | FW_LATE_AFTER_DST)
+#define FW_LATE_AFTER_L4A (FW_LATE_L4B | FW_LATE_FLAGS | FW_LATE_WINDOW | FW_LATE_AFTER_L4)
+#define FW_LATE_AFTER_SRC (FW_LATE_L4A | FW_LATE_AFTER_L4A)
+
+enum fw_stage {
+	FW_STAGE_SRC = 0,	/* after the source prefix */
+	FW_STAGE_L4A,		/* after the destination port or ICMP type */
+	FW_STAGE_L4,		/* after all L4 fields */
+	FW_STAGE_DST,		/* after the destination prefix */
+	FW_STAGES,
+};
 
 /* FW_SEL_PROTO values. */
 enum fw_proto {

@@ -27,6 +27,7 @@ const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
 const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
+const volatile __u64 fw_done1[FW_STAGES];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
 /*
@@ -218,6 +219,12 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
 }
 
 /*
+ * With up to 64 rules, is the lowest candidate in SUM done after stage K
+ * (fw_shared.h)? Its bit isolated, ANDed with a load-time word: no lookup.
+ */
+#define FW_DONE1(sum, k) (((sum) & -(sum)) & fw_done1[k])
+
+/*
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
  * the same folds as xdp_fw() in the same order, on rule words only, in a
  * straight line with nothing kept for a word stage.
@@ -226,7 +233,6 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 				     __u32 proto, int is6, __u32 act, __u32 *key)
 {
 	__u64 sum = fw_word1[FW_BM_PROTO + proto];
-	int r;
 
 	if (!sum)
 		return FW_M_NEXT;
@@ -243,6 +249,8 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 					      0, FW_TRIE_LEVELS4)))
 			return FW_M_NEXT;
 	}
+	if (FW_DONE1(sum, FW_STAGE_SRC))
+		return fw_ctz(sum);
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
 
@@ -251,6 +259,8 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if (ACTIVE(FW_SEL_DPORT) &&
 		    !fw_fold1(&sum, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])]))
 			return FW_M_NEXT;
+		if (FW_DONE1(sum, FW_STAGE_L4A))
+			return fw_ctz(sum);
 		if (ACTIVE(FW_SEL_SPORT) &&
 		    !fw_fold1(&sum, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])]))
 			return FW_M_NEXT;
@@ -264,15 +274,13 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_TYPE) && !fw_fold1(&sum, fw_classes[FW_CLS_TYPE + l4[0]]))
 			return FW_M_NEXT;
+		if (FW_DONE1(sum, FW_STAGE_L4A))
+			return fw_ctz(sum);
 		if (ACTIVE(FW_SEL_CODE) && !fw_fold1(&sum, fw_classes[FW_CLS_CODE + l4[1]]))
 			return FW_M_NEXT;
 	}
-	/* The lowest candidate needs nothing that comes later: it is the verdict. */
-	if (act & FW_LATE_SELS) {
-		r = fw_ctz(sum);
-		if (!fw_rule_late[r & (FW_MAX_RULES - 1)])
-			return r;
-	}
+	if (FW_DONE1(sum, FW_STAGE_L4))
+		return fw_ctz(sum);
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end)
 			return FW_M_INTERNAL;
@@ -286,11 +294,8 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 					      0, FW_TRIE_LEVELS4)))
 			return FW_M_NEXT;
 	}
-	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN))) {
-		r = fw_ctz(sum);
-		if (!(fw_rule_late[r & (FW_MAX_RULES - 1)] & ~FW_LATE_DST))
-			return r;
-	}
+	if (FW_DONE1(sum, FW_STAGE_DST))
+		return fw_ctz(sum);
 	if (ACTIVE(FW_SEL_TTL) && !fw_fold1(&sum, fw_classes[FW_CLS_TTL + pkt->ttl]))
 		return FW_M_NEXT;
 	if (ACTIVE(FW_SEL_LEN) &&
@@ -468,7 +473,7 @@ int xdp_fw(struct xdp_md *ctx)
 	 */
 	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF) {
 		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-		if (!fw_rule_late[rule & (FW_MAX_RULES - 1)])
+		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & FW_LATE_AFTER_L4))
 			goto matched;
 		rule = -1;
 	}
@@ -496,7 +501,7 @@ int xdp_fw(struct xdp_md *ctx)
 	    off >= FW_WORD_OFF) {
 		/* Again, for the rules that constrain the destination but no later selector. */
 		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & ~FW_LATE_DST))
+		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & FW_LATE_AFTER_DST))
 			goto matched;
 		rule = -1;
 	}

@@ -57,7 +57,7 @@ static uint64_t class_bits(const struct fw_compiled *c, uint32_t off)
 	return c->bitmaps[c->classes[off]].word[0];
 }
 
-/* Which later-folded selectors (destination, TTL, length) each rule constrains. */
+/* Which selectors past the source each rule constrains, and when each is done. */
 START_TEST(compile_marks_later_selectors_per_rule)
 {
 	struct fx f = {};
@@ -65,13 +65,21 @@ START_TEST(compile_marks_later_selectors_per_rule)
 	build(&f, "ip from { 10.0.0.0/8 } to any udp dport 9\n"
 		  "ip from any to { 192.0.2.1 } udp\n"
 		  "ip from any to any ttl 3 udp\n"
-		  "packet length 60 ip6 from any to { 2001:db8::/32 } ttl 1 icmp6\n"
-		  "ip from any to any tcp sport 1 window 5 flags { syn }\n");
-	ck_assert_uint_eq(f.c.late[0], 0);
+		  "packet length 60 ip6 from any to { 2001:db8::/32 } ttl 1 icmp6 code 4\n"
+		  "ip from any to any tcp sport 1 window 5 flags { syn }\n"
+		  "ip from { 10.0.0.0/8 } to any udp\n"
+		  "ip from any to any icmp type 8\n");
+	ck_assert_uint_eq(f.c.late[0], FW_LATE_L4A);
 	ck_assert_uint_eq(f.c.late[1], FW_LATE_DST);
 	ck_assert_uint_eq(f.c.late[2], FW_LATE_TTL);
-	ck_assert_uint_eq(f.c.late[3], FW_LATE_DST | FW_LATE_TTL | FW_LATE_LEN);
-	ck_assert_uint_eq(f.c.late[4], 0);
+	ck_assert_uint_eq(f.c.late[3], FW_LATE_DST | FW_LATE_TTL | FW_LATE_LEN | FW_LATE_L4B);
+	ck_assert_uint_eq(f.c.late[4], FW_LATE_L4B | FW_LATE_WINDOW | FW_LATE_FLAGS);
+	ck_assert_uint_eq(f.c.late[5], 0);
+	ck_assert_uint_eq(f.c.late[6], FW_LATE_L4A);
+	ck_assert_uint_eq(f.c.done1[FW_STAGE_SRC], 1u << 5);
+	ck_assert_uint_eq(f.c.done1[FW_STAGE_L4A], 1u << 0 | 1u << 5 | 1u << 6);
+	ck_assert_uint_eq(f.c.done1[FW_STAGE_L4], 1u << 0 | 1u << 4 | 1u << 5 | 1u << 6);
+	ck_assert_uint_eq(f.c.done1[FW_STAGE_DST], 1u << 0 | 1u << 1 | 1u << 4 | 1u << 5 | 1u << 6);
 	done(&f);
 }
 END_TEST
