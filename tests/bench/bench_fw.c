@@ -232,6 +232,64 @@ out:
 	return err ? 1 : 0;
 }
 
+/*
+ * A breakdown table: the floor, the root with slot 5 empty, then one rig per
+ * rule set: 64 copies of FMT[i][0] (%d: the copy's number), the last copy
+ * replaced by FMT[i][1] when given. FRAME is what every case runs;
+ * MUST_DROP: each rule set must drop it.
+ */
+static int bench_table(const char *title, const char *const *names, const char *const (*fmts)[2],
+		       int nsets, const struct pkt *frame, bool must_drop, int runs, int repeat)
+{
+	struct fw_rig rig[8] = {};
+	struct bench_case c[10] = {};
+	struct test_bare *bare;
+	int err = 0, nrigs = nsets + 1;
+
+	bare = test_bare__open_and_load();
+	if (!bare)
+		return 1;
+	c[0].name = names[0];
+	c[0].prog_fd = bpf_program__fd(bare->progs.bare_pass);
+	for (int i = 0; i < nrigs; i++) {
+		char *text = NULL;
+
+		if (i) {
+			text = rules_repeat(fmts[i - 1][0], 64);
+			if (!text) {
+				err = -ENOMEM;
+				goto out;
+			}
+			if (fmts[i - 1][1]) {
+				/* Replace the last line by the given rule. */
+				*strrchr(text, '\n') = 0;
+				*(strrchr(text, '\n') + 1) = 0;
+				strcat(text, fmts[i - 1][1]);
+			}
+		}
+		err = fw_rig_text(&rig[i], text);
+		if (err)
+			goto out;
+		c[i + 1].name = names[i + 1];
+		c[i + 1].prog_fd = ecbpf_stack_root_fd(rig[i].stk);
+		if (i && must_drop && run_prog(c[i + 1].prog_fd, frame->buf, frame->len).action != XDP_DROP) {
+			fprintf(stderr, "bench_fw: %s: the frame is not dropped\n", names[i + 1]);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	err = bench_run(c, nrigs + 1, runs, bench_testrun_ns, frame->buf, frame->len, repeat);
+	if (!err)
+		bench_print(title, "ns/packet", false, c, nrigs + 1, NULL);
+out:
+	if (err)
+		fprintf(stderr, "bench_fw: %s: %s\n", title, strerror(-err));
+	for (int i = 0; i < nrigs; i++)
+		fw_rig_free(&rig[i]);
+	test_bare__destroy(bare);
+	return err ? 1 : 0;
+}
+
 /* What each kind of selector adds, 64 rules, a frame no rule matches. */
 static int bench_breakdown(int runs, int repeat)
 {
@@ -244,43 +302,19 @@ static int bench_breakdown(int runs, int repeat)
 		"root + fw, + IPv4 destination /32",
 		"root + fw, + TTL and source port",
 	};
-	static const char *const fmts[] = {
-		NULL,
-		"ip from any to any icmp type %d\n",
-		"ip from any to any udp dport { 1%03d }\n",
-		"ip from { 10.%d.0.0/16 } to any udp dport { 53 }\n",
-		"ip from { 10.%d.0.0/16 } to { 192.0.2.1 } udp dport { 53 }\n",
-		"ip from { 10.%d.0.0/16 } to { 192.0.2.1 } ttl 3 udp sport 7 dport { 53 }\n",
+	static const char *const fmts[][2] = {
+		{ "ip from any to any icmp type %d\n", NULL },
+		{ "ip from any to any udp dport { 1%03d }\n", NULL },
+		{ "ip from { 10.%d.0.0/16 } to any udp dport { 53 }\n", NULL },
+		{ "ip from { 10.%d.0.0/16 } to { 192.0.2.1 } udp dport { 53 }\n", NULL },
+		{ "ip from { 10.%d.0.0/16 } to { 192.0.2.1 } ttl 3 udp sport 7 dport { 53 }\n", NULL },
 	};
-	struct fw_rig rig[6] = {};
-	struct bench_case c[7] = {};
-	struct test_bare *bare;
 	struct pkt p;
-	int err = 0;
 
 	bench_udp64(&p);
 	p.buf[p.l4_off + 3] = 10;
-	bare = test_bare__open_and_load();
-	if (!bare)
-		return 1;
-	c[0].name = names[0];
-	c[0].prog_fd = bpf_program__fd(bare->progs.bare_pass);
-	for (int i = 0; i < 6; i++) {
-		err = fw_rig_text(&rig[i], fmts[i] ? rules_repeat(fmts[i], 64) : NULL);
-		if (err)
-			goto out;
-		c[i + 1].name = names[i + 1];
-		c[i + 1].prog_fd = ecbpf_stack_root_fd(rig[i].stk);
-	}
-	err = bench_run(c, 7, runs, bench_testrun_ns, p.buf, p.len, repeat);
-	if (!err)
-		bench_print("xdp_fw cost by selector, 64 rules, no match", "ns/packet", false, c, 7,
-			    NULL);
-out:
-	for (int i = 0; i < 6; i++)
-		fw_rig_free(&rig[i]);
-	test_bare__destroy(bare);
-	return err ? 1 : 0;
+	return bench_table("xdp_fw cost by selector, 64 rules, no match", names, fmts, 5, &p, false,
+			   runs, repeat);
 }
 
 /*
@@ -298,9 +332,8 @@ static int bench_match_breakdown(int runs, int repeat)
 		"root + fw, + IPv4 destination /32",
 		"root + fw, + TTL and source port",
 	};
-	/* 63 rules that do not match, then the one that does (%d: the rule's number). */
+	/* 63 rules that do not match, then the one that does. */
 	static const char *const fmts[][2] = {
-		{ NULL, NULL },
 		{ "ip from any to any icmp type %d\n", "ip from any to any udp\n" },
 		{ "ip from any to any udp dport { 1%03d }\n", "ip from any to any udp dport 9\n" },
 		{ "ip from { 10.%d.0.0/16 } to any udp dport { 9 }\n",
@@ -310,50 +343,11 @@ static int bench_match_breakdown(int runs, int repeat)
 		{ "ip from { 10.%d.0.0/16 } to { 198.51.100.2 } ttl 64 udp sport 40000 dport { 9 }\n",
 		  "ip from { 198.51.100.0/24 } to { 198.51.100.2 } ttl 64 udp sport 40000 dport 9\n" },
 	};
-	struct fw_rig rig[6] = {};
-	struct bench_case c[7] = {};
-	struct test_bare *bare;
 	struct pkt p;
-	int err = 0;
 
 	bench_udp64(&p);
-	bare = test_bare__open_and_load();
-	if (!bare)
-		return 1;
-	c[0].name = names[0];
-	c[0].prog_fd = bpf_program__fd(bare->progs.bare_pass);
-	for (int i = 0; i < 6; i++) {
-		char *text = NULL;
-
-		if (fmts[i][0]) {
-			text = rules_repeat(fmts[i][0], 64);
-			if (!text)
-				return 1;
-			/* Replace the last line by the matching rule. */
-			*strrchr(text, '\n') = 0;
-			*(strrchr(text, '\n') + 1) = 0;
-			strcat(text, fmts[i][1]);
-		}
-		err = fw_rig_text(&rig[i], text);
-		if (err)
-			goto out;
-		c[i + 1].name = names[i + 1];
-		c[i + 1].prog_fd = ecbpf_stack_root_fd(rig[i].stk);
-		if (i && run_prog(c[i + 1].prog_fd, p.buf, p.len).action != XDP_DROP) {
-			fprintf(stderr, "bench_fw: %s: the frame is not dropped\n", names[i + 1]);
-			err = -EINVAL;
-			goto out;
-		}
-	}
-	err = bench_run(c, 7, runs, bench_testrun_ns, p.buf, p.len, repeat);
-	if (!err)
-		bench_print("xdp_fw cost of the matching path, 64 rules, rule 64 matches", "ns/packet",
-			    false, c, 7, NULL);
-out:
-	for (int i = 0; i < 6; i++)
-		fw_rig_free(&rig[i]);
-	test_bare__destroy(bare);
-	return err ? 1 : 0;
+	return bench_table("xdp_fw cost of the matching path, 64 rules, rule 64 matches", names,
+			   fmts, 5, &p, true, runs, repeat);
 }
 
 /* ---- live frames over the lab veth ---------------------------------- */
