@@ -194,6 +194,8 @@ int iface_lock(struct ecbpf_iface *ifc, bool create)
 			return -ENOENT;
 		}
 		err = create ? mkdir_p(ifc->dir, 0700) : 0;
+		if (err == -ENOENT)
+			continue;	/* a concurrent detach removed a parent: again */
 		if (err) {
 			ecbpf_log(ECBPF_WARN, "cannot create %s: %s", ifc->dir, strerror(-err));
 			return err;

@@ -473,6 +473,12 @@ static int nop_replace(const struct ecbpf_iface *ifc, const struct xdp_state *xs
 	return err;
 }
 
+/*
+ * Remove the interface's directory and, when they are left empty, its
+ * netns:<inode> directory and the pin root, so a detach leaves nothing on
+ * bpffs. A concurrent attach that loses a parent this way creates it again
+ * (iface_lock()).
+ */
 static void remove_empty_dirs(const struct ecbpf_iface *ifc)
 {
 	char parent[sizeof(ifc->dir)];
@@ -484,9 +490,10 @@ static void remove_empty_dirs(const struct ecbpf_iface *ifc)
 	slash = strrchr(parent, '/');
 	if (slash && !strncmp(slash + 1, ifc->name, IF_NAMESIZE)) {
 		*slash = '\0';
-		if (strstr(parent, "/netns:"))
-			rmdir(parent);
+		if (strstr(parent, "/netns:") && rmdir(parent))
+			return;
 	}
+	rmdir(ecbpf_pin_root());
 }
 
 static int root_detach_locked(struct ecbpf_iface *ifc, bool nop, bool force)

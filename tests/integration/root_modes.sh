@@ -39,6 +39,7 @@ expect_eq "detach --nop exits 0" "$d_rc" 0
 expect_eq "detach --nop says so" "$d_out" "xdp_root_loader: eth0: root detached, pass-only program left attached"
 expect_eq "xdp_nop attached" "$(xdp_prog_name)" xdp_nop
 expect_eq "no pins remain" "$(find "$ECBPF_PIN_ROOT" -type f 2>/dev/null | wc -l)" 0
+check "the last detach removes the emptied pin root" test ! -e "$ECBPF_PIN_ROOT"
 expect_eq "pings pass through xdp_nop" "$(ping_count 3)" 3
 run_tool a xdp_root_loader --attach --interface eth0
 expect_eq "attach over xdp_nop exits 0 without --force" "$a_rc" 0
