@@ -201,6 +201,21 @@ static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum
 	return *sum != 0;
 }
 
+/*
+ * With one candidate word left (OFF at a word), is its lowest rule done once
+ * the selectors in AFTER are all that is left to fold (fw_shared.h)? Sets
+ * RULE when it is.
+ */
+static __always_inline int fw_done(__u32 off, __u64 sum, __u8 after, int *rule)
+{
+	int r = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
+
+	if (fw_rule_late[r & (FW_MAX_RULES - 1)] & after)
+		return 0;
+	*rule = r;
+	return 1;
+}
+
 /* fw_match1() results other than a rule number. */
 #define FW_M_NEXT (-1)		/* no rule matches */
 #define FW_M_L4_TRUNC (-2)
@@ -425,6 +440,8 @@ int xdp_fw(struct xdp_md *ctx)
 		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum,
 			     fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], off))
 			goto next;
+		if (off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4A, &rule))
+			goto matched;
 		if (ACTIVE(FW_SEL_SPORT) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum,
 			     fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], off))
@@ -444,6 +461,8 @@ int xdp_fw(struct xdp_md *ctx)
 		if (ACTIVE(FW_SEL_TYPE) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
 			goto next;
+		if (off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4A, &rule))
+			goto matched;
 		if (ACTIVE(FW_SEL_CODE) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
 			goto next;
@@ -471,12 +490,8 @@ int xdp_fw(struct xdp_md *ctx)
 	 * One candidate word: if its lowest rule constrains none of the
 	 * selectors still to come, that rule is the verdict (fw_shared.h).
 	 */
-	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF) {
-		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & FW_LATE_AFTER_L4))
-			goto matched;
-		rule = -1;
-	}
+	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4, &rule))
+		goto matched;
 
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end) {
@@ -497,14 +512,10 @@ int xdp_fw(struct xdp_md *ctx)
 				       FW_TRIE_LEVELS4), off))
 			goto next;
 	}
+	/* Again, for the rules that constrain the destination but no later selector. */
 	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
-	    off >= FW_WORD_OFF) {
-		/* Again, for the rules that constrain the destination but no later selector. */
-		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-		if (!(fw_rule_late[rule & (FW_MAX_RULES - 1)] & FW_LATE_AFTER_DST))
-			goto matched;
-		rule = -1;
-	}
+	    off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_DST, &rule))
+		goto matched;
 	if (ACTIVE(FW_SEL_TTL) &&
 	    !fw_fold(&key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
 		goto next;
