@@ -265,11 +265,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "r:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
-			if (ecbpf_parse_u32(optarg, 1, BENCH_MAX_RUNS, &runs))
+			if (bench_opt_u32("--runs", optarg, 1, BENCH_MAX_RUNS, &runs))
 				goto usage;
 			break;
 		case 'n':
-			if (ecbpf_parse_u32(optarg, 1, 100000000, &repeat))
+			if (bench_opt_u32("--repeat", optarg, 1, 100000000, &repeat))
 				goto usage;
 			break;
 		case 'h':

@@ -45,6 +45,20 @@ static inline void bench_udp64(struct pkt *p)
 	pkt_finish(p);
 }
 
+/*
+ * Parse option OPT's value ARG into OUT within [MIN, MAX]; on bad input say
+ * so in one line and return non-zero (the caller exits 64).
+ */
+static inline int bench_opt_u32(const char *opt, const char *arg, uint32_t min, uint32_t max,
+				uint32_t *out)
+{
+	if (!ecbpf_parse_u32(arg, min, max, out))
+		return 0;
+	fprintf(stderr, "%s: %s: '%s' is not a whole number from %u to %u\n",
+		program_invocation_short_name, opt, arg, min, max);
+	return 1;
+}
+
 static inline double bench_now(void)
 {
 	struct timespec ts;

@@ -221,11 +221,11 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l': live = true; break;
 		case 'r':
-			if (ecbpf_parse_u32(optarg, 1, BENCH_MAX_RUNS, &runs))
+			if (bench_opt_u32("--runs", optarg, 1, BENCH_MAX_RUNS, &runs))
 				return 64;
 			break;
 		case 'n':
-			if (ecbpf_parse_u32(optarg, 1, 100000000, &repeat))
+			if (bench_opt_u32("--repeat", optarg, 1, 100000000, &repeat))
 				return 64;
 			break;
 		default:

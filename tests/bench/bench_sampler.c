@@ -317,21 +317,23 @@ int main(int argc, char **argv)
 	};
 	uint32_t runs = 31, repeat = 1000000, frames = 2000000;
 	const char *dir = "/tmp";
-	int c, err;
+	int c, err, bad = 0;
 
 	ecbpf_cli_init(argv[0]);
 	while ((c = getopt_long(argc, argv, "r:n:f:d:p:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': ecbpf_parse_u32(optarg, 1, BENCH_MAX_RUNS, &runs); break;
-		case 'n': ecbpf_parse_u32(optarg, 1000, 100000000, &repeat); break;
-		case 'f': ecbpf_parse_u32(optarg, LIVE_BATCH, 1000000000, &frames); break;
+		case 'r': bad = bench_opt_u32("--runs", optarg, 1, BENCH_MAX_RUNS, &runs); break;
+		case 'n': bad = bench_opt_u32("--repeat", optarg, 1000, 100000000, &repeat); break;
+		case 'f': bad = bench_opt_u32("--frames", optarg, LIVE_BATCH, 1000000000, &frames); break;
 		case 'd': dir = optarg; break;
-		case 'p': ecbpf_parse_u32(optarg, 1, 1 << 16, &perf_pages); break;
+		case 'p': bad = bench_opt_u32("--pages", optarg, 1, 1 << 16, &perf_pages); break;
 		default:
 			fprintf(c == 'h' ? stdout : stderr,
 				"Usage: bench_sampler [--runs N] [--repeat N] [--frames N] [--dir DIR] [--pages N]\n");
 			return c == 'h' ? 0 : 64;
 		}
+		if (bad)
+			return 64;	/* bench_opt_u32() said why */
 	}
 	err = bench_cost(runs, repeat);
 	if (!err) {
