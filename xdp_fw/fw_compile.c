@@ -561,9 +561,9 @@ int fw_compile(const struct fw_ruleset *rs, struct fw_compiled *c)
 			     (ru->ttl >= 0 ? FW_LATE_TTL : 0) | (ru->length >= 0 ? FW_LATE_LEN : 0) |
 			     (l4a ? FW_LATE_L4A : 0) | (l4b ? FW_LATE_L4B : 0) |
 			     (ru->has_flags ? FW_LATE_FLAGS : 0) | (ru->window >= 0 ? FW_LATE_WINDOW : 0);
-		for (int k = 0; r < 64 && k < FW_STAGES; k++)
+		for (int k = 0; k < FW_STAGES; k++)
 			if (!(c->late[r] & after[k]))
-				c->done1[k] |= 1ULL << r;
+				c->done[k][r / 64] |= 1ULL << (r % 64);
 	}
 	c->classes = calloc(FW_CLS_ENTRIES, sizeof(*c->classes));
 	if (!c->classes)

@@ -16,7 +16,7 @@ struct fw_compiled {
 	uint32_t active;		/* bit FW_SEL_x: some rule constrains selector x */
 	uint32_t *classes;		/* FW_CLS_ENTRIES bitmap indexes */
 	uint8_t late[FW_MAX_RULES];	/* FW_LATE_* per rule */
-	__u64 done1[FW_STAGES];		/* rules < 64 with nothing to fold after each stage */
+	__u64 done[FW_STAGES][FW_WORDS];	/* rules with nothing to fold after each stage */
 	struct fw_bitmap *bitmaps;
 	int nbitmaps, bitmaps_cap;
 	uint32_t *trie;			/* trie_nodes * FW_TRIE_STRIDE entries */

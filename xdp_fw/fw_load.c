@@ -146,8 +146,7 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
-	for (int k = 0; k < FW_STAGES; k++)
-		skel->rodata->fw_done1[k] = c->done1[k];
+	memcpy((void *)skel->rodata->fw_done, c->done, sizeof(c->done));
 	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX)	/* the last entry stays zero */
 		skel->rodata->fw_word1_n = c->nbitmaps;
 	for (int t = 0; t < FW_TRIES; t++)
@@ -193,7 +192,6 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	info.nrules = rs->n;
 	/* .bss is mapped into this process once loaded: the fixed-size tables are copies. */
 	memcpy(skel->bss->fw_classes, c->classes, sizeof(skel->bss->fw_classes));
-	memcpy(skel->bss->fw_rule_late, c->late, sizeof(skel->bss->fw_rule_late));
 	for (uint32_t b = 0; b < skel->rodata->fw_word1_n; b++)
 		skel->bss->fw_word1[b] = c->bitmaps[b].word[0];
 	for (int t = 0; t < FW_TRIES; t++)

@@ -61,11 +61,12 @@ enum fw_selector {
  * The early verdict. Once one candidate word is left, if its lowest rule
  * constrains none of the selectors still to be folded, that rule is the
  * verdict: the later folds cannot clear its bit, and the lower rules are
- * gone. fw_rule_late (per rule) says which selectors past the source prefix
- * a rule constrains: the first L4 field (destination port, ICMP type), the
- * second (source port, ICMP code), TCP flags and window, destination prefix,
- * TTL, length. With up to 64 rules the program uses fw_done1[k] instead: the
- * rules with nothing left to fold after stage k (FW_STAGE_*), one word each.
+ * gone. FW_LATE_* (per rule, computed by the compiler) says which selectors
+ * past the source prefix a rule constrains: the first L4 field (destination
+ * port, ICMP type), the second (source port, ICMP code), TCP flags and
+ * window, destination prefix, TTL, length. The program reads fw_done[k][w]:
+ * the rules of word w with nothing left to fold after stage k (FW_STAGE_*).
+ * The check is the candidate word's lowest bit ANDed with that mask.
  */
 #define FW_LATE_DST 0x01
 #define FW_LATE_TTL 0x02

@@ -27,7 +27,7 @@ const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
 const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
-const volatile __u64 fw_done1[FW_STAGES];	/* fw_shared.h, the early verdict */
+const volatile __u64 fw_done[FW_STAGES][FW_WORDS];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
 /*
@@ -40,7 +40,6 @@ const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
  */
 __u32 fw_classes[FW_CLS_ENTRIES];
 __u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
-__u8 fw_rule_late[FW_MAX_RULES];	/* FW_LATE_* of each rule */
 /*
  * With up to 64 rules (one bitmap word), and fewer than FW_WORD1_MAX bitmaps, the
  * rule word of every bitmap: the folds read it with a plain load and never
@@ -202,18 +201,13 @@ static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum
 }
 
 /*
- * With one candidate word left (OFF at a word), is its lowest rule done once
- * the selectors in AFTER are all that is left to fold (fw_shared.h)? Sets
- * RULE when it is.
+ * With one candidate word left (OFF at a word), is its lowest rule done after
+ * stage K (fw_shared.h)? Its bit isolated, ANDed with the word's mask: one
+ * load, and the rule number is only worked out once it is the verdict.
  */
-static __always_inline int fw_done(__u32 off, __u64 sum, __u8 after, int *rule)
+static __always_inline int fw_done_w(__u32 off, __u64 sum, int k)
 {
-	int r = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-
-	if (fw_rule_late[r & (FW_MAX_RULES - 1)] & after)
-		return 0;
-	*rule = r;
-	return 1;
+	return ((sum & -sum) & fw_done[k][((off - FW_WORD_OFF) / 8) & (FW_WORDS - 1)]) != 0;
 }
 
 /* fw_match1() results other than a rule number. */
@@ -237,7 +231,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
  * With up to 64 rules, is the lowest candidate in SUM done after stage K
  * (fw_shared.h)? Its bit isolated, ANDed with a load-time word: no lookup.
  */
-#define FW_DONE1(sum, k) (((sum) & -(sum)) & fw_done1[k])
+#define FW_DONE1(sum, k) (((sum) & -(sum)) & fw_done[k][0])
 
 /*
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
@@ -427,6 +421,8 @@ int xdp_fw(struct xdp_md *ctx)
 		if (!sum)
 			goto next;
 		off = FW_WORD_OFF + i * sizeof(__u64);
+		if (fw_done_w(off, sum, FW_STAGE_SRC))
+			goto word_matched;
 	}
 
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
@@ -440,8 +436,8 @@ int xdp_fw(struct xdp_md *ctx)
 		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum,
 			     fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], off))
 			goto next;
-		if (off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4A, &rule))
-			goto matched;
+		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
+			goto word_matched;
 		if (ACTIVE(FW_SEL_SPORT) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum,
 			     fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], off))
@@ -461,8 +457,8 @@ int xdp_fw(struct xdp_md *ctx)
 		if (ACTIVE(FW_SEL_TYPE) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
 			goto next;
-		if (off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4A, &rule))
-			goto matched;
+		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
+			goto word_matched;
 		if (ACTIVE(FW_SEL_CODE) &&
 		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
 			goto next;
@@ -490,8 +486,8 @@ int xdp_fw(struct xdp_md *ctx)
 	 * One candidate word: if its lowest rule constrains none of the
 	 * selectors still to come, that rule is the verdict (fw_shared.h).
 	 */
-	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_L4, &rule))
-		goto matched;
+	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4))
+		goto word_matched;
 
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end) {
@@ -514,8 +510,8 @@ int xdp_fw(struct xdp_md *ctx)
 	}
 	/* Again, for the rules that constrain the destination but no later selector. */
 	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
-	    off >= FW_WORD_OFF && fw_done(off, sum, FW_LATE_AFTER_DST, &rule))
-		goto matched;
+	    off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_DST))
+		goto word_matched;
 	if (ACTIVE(FW_SEL_TTL) &&
 	    !fw_fold(&key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
 		goto next;
@@ -525,6 +521,7 @@ int xdp_fw(struct xdp_md *ctx)
 		goto next;
 
 	if (off >= FW_WORD_OFF) {
+word_matched:
 		/* SUM is the candidate word itself: its lowest bit is the rule. */
 		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
 	} else {

@@ -76,10 +76,35 @@ START_TEST(compile_marks_later_selectors_per_rule)
 	ck_assert_uint_eq(f.c.late[4], FW_LATE_L4B | FW_LATE_WINDOW | FW_LATE_FLAGS);
 	ck_assert_uint_eq(f.c.late[5], 0);
 	ck_assert_uint_eq(f.c.late[6], FW_LATE_L4A);
-	ck_assert_uint_eq(f.c.done1[FW_STAGE_SRC], 1u << 5);
-	ck_assert_uint_eq(f.c.done1[FW_STAGE_L4A], 1u << 0 | 1u << 5 | 1u << 6);
-	ck_assert_uint_eq(f.c.done1[FW_STAGE_L4], 1u << 0 | 1u << 4 | 1u << 5 | 1u << 6);
-	ck_assert_uint_eq(f.c.done1[FW_STAGE_DST], 1u << 0 | 1u << 1 | 1u << 4 | 1u << 5 | 1u << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_SRC][0], 1u << 5);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_L4A][0], 1u << 0 | 1u << 5 | 1u << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_L4][0], 1u << 0 | 1u << 4 | 1u << 5 | 1u << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_DST][0], 1u << 0 | 1u << 1 | 1u << 4 | 1u << 5 | 1u << 6);
+	for (int k = 0; k < FW_STAGES; k++)
+		ck_assert_uint_eq(f.c.done[k][1], 0);
+	done(&f);
+}
+END_TEST
+
+/* Past 64 rules the masks are per word: rule r is bit r % 64 of word r / 64. */
+START_TEST(compile_marks_done_rules_in_their_word)
+{
+	char *text = malloc(80 * 64);
+	size_t len = 0;
+	struct fx f = {};
+
+	ck_assert_ptr_nonnull(text);
+	for (int i = 0; i < 70; i++)
+		len += sprintf(text + len, "ip from any to any ttl %d udp\n", i + 1);
+	len += sprintf(text + len, "ip from { 10.0.0.0/8 } to any udp\n");	/* rule 70 */
+	sprintf(text + len, "ip from any to { 192.0.2.1 } udp dport 7\n");	/* rule 71 */
+	build(&f, text);
+	free(text);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_SRC][1], 1ull << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_L4A][1], 1ull << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_L4][1], 1ull << 6);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_DST][1], 1ull << 6 | 1ull << 7);
+	ck_assert_uint_eq(f.c.done[FW_STAGE_DST][0], 0);
 	done(&f);
 }
 END_TEST
@@ -417,6 +442,7 @@ int main(void)
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, compile_marks_later_selectors_per_rule);
+	tcase_add_test(tc, compile_marks_done_rules_in_their_word);
 	tcase_add_test(tc, compile_prefix_bitmap_includes_containing_prefixes);
 	tcase_add_test(tc, compile_wildcard_after_specific_still_matches);
 	tcase_add_test(tc, compile_port_ranges_cut_at_edges);
