@@ -520,11 +520,7 @@ int xdp_fw(struct xdp_md *ctx)
 		     fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], off))
 		goto next;
 
-	if (off >= FW_WORD_OFF) {
-word_matched:
-		/* SUM is the candidate word itself: its lowest bit is the rule. */
-		rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-	} else {
+	if (off < FW_WORD_OFF) {
 		/* Then only the candidate words, lowest first. */
 #pragma nounroll
 		for (int it = 0; it < FW_WORDS && sum; it++) {
@@ -536,14 +532,15 @@ word_matched:
 				w &= bm[s]->word[i];
 			if (w) {
 				rule = i * 64 + fw_ctz(w);
-				break;
+				goto matched;
 			}
 			sum &= sum - 1;
 		}
-		if (rule < 0)
-			goto next;
+		goto next;
 	}
-
+word_matched:
+	/* SUM is the candidate word itself: its lowest bit is the rule. */
+	rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
 matched:
 	key = rule;
 	hits = bpf_map_lookup_elem(&fw_hits, &key);
