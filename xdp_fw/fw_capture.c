@@ -2,12 +2,23 @@
 /* Frames of a pcap or pcapng file, through libpcap. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <pcap/pcap.h>
 #include "fw_capture.h"
 
 struct fw_capture {
 	pcap_t *p;
+	const char *path;
 };
+
+/* libpcap's message, prefixed with the file name unless it already starts with it. */
+static void capture_err(const char *path, const char *msg, char *err, size_t errlen)
+{
+	if (!strncmp(msg, path, strlen(path)))
+		snprintf(err, errlen, "%s", msg);
+	else
+		snprintf(err, errlen, "%s: %s", path, msg);
+}
 
 struct fw_capture *fw_capture_open(const char *path, char *err, size_t errlen)
 {
@@ -16,7 +27,7 @@ struct fw_capture *fw_capture_open(const char *path, char *err, size_t errlen)
 	pcap_t *p = pcap_open_offline(path, perr);
 
 	if (!p) {
-		snprintf(err, errlen, "%s", perr);
+		capture_err(path, perr, err, errlen);
 		return NULL;
 	}
 	if (pcap_datalink(p) != DLT_EN10MB) {
@@ -32,6 +43,7 @@ struct fw_capture *fw_capture_open(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	cap->p = p;
+	cap->path = path;
 	return cap;
 }
 
@@ -49,7 +61,7 @@ int fw_capture_next(struct fw_capture *cap, const uint8_t **data, uint32_t *capl
 	}
 	if (rc == PCAP_ERROR_BREAK)
 		return 0;
-	snprintf(err, errlen, "%s", pcap_geterr(cap->p));
+	capture_err(cap->path, pcap_geterr(cap->p), err, errlen);
 	return -1;
 }
 

@@ -139,8 +139,8 @@ int fw_test_pcap(const char *path, const struct fw_ruleset *rs, const struct fw_
 		fprintf(out, "%s\n", note);
 	}
 	if (rc == -1) {
-		ecbpf_log(ECBPF_WARN, "%s: %s", path, errbuf);
-		err = -EIO;
+		ecbpf_log(ECBPF_WARN, "%s", errbuf);
+		err = -EINVAL;	/* EX_DATAERR: a damaged capture */
 		goto out;
 	}
 	for (int i = 0; i < rs->ntests; i++) {

@@ -45,6 +45,26 @@ rc=$?
 [ "$err" == "xdp_fw: $bad:2:9: '10.0.0.300' is not an IPv4 address" ] &&
 	ok "bad rules file: FILE:line:col message" || fail "bad rules file: '$err'"
 
+# Captures --test cannot read: not a capture at all, and one cut off in a frame.
+notcap=$(mktemp --suffix=.pcap)
+cut=$(mktemp --suffix=.pcap)
+errf=$(mktemp)
+trap 'rm -f "$bad" "$notcap" "$cut" "$errf"' EXIT
+cp "$DIR/fw_fixture.rules" "$notcap"
+err=$("$FW" --test "$notcap" --rules "$DIR/fw_fixture.rules" 2>&1 >/dev/null)
+rc=$?
+[ $rc -eq 66 ] && [ "$err" == "xdp_fw: $notcap: unknown file format" ] &&
+	ok "not a capture: EX_NOINPUT, file named" || fail "not a capture: exit $rc, '$err'"
+size=$(stat -c %s "$DIR/fw_fixture.pcap")
+head -c $((size - 10)) "$DIR/fw_fixture.pcap" >"$cut"
+out=$("$FW" --test "$cut" --rules "$DIR/fw_fixture.rules" 2>"$errf")
+rc=$?
+err=$(cat "$errf")
+[ $rc -eq 65 ] && [[ "$err" == "xdp_fw: $cut: truncated dump file"* ]] &&
+	ok "capture cut off in a frame: EX_DATAERR, file named once" || fail "cut capture: exit $rc, '$err'"
+[ "$(grep -c '^frame ' <<<"$out")" -eq 29 ] && ok "cut capture: the whole frames before it were run" ||
+	fail "cut capture: $(grep -c '^frame ' <<<"$out") frames run"
+
 # Command line: help, usage errors, nothing on stdout for errors.
 out=$("$FW" --help)
 [ $? -eq 0 ] && [[ "$out" == "Usage: xdp_fw --attach|--update --rules FILE"* ]] && ok "--help" ||
