@@ -130,6 +130,58 @@ static uint32_t at_least_one(uint32_t n)
 	return n ? n : 1;
 }
 
+/* Is node N part of a trie's first level (copied to fw_trie_top)? */
+static bool trie_is_top(const struct fw_compiled *c, uint32_t n)
+{
+	for (int t = 0; t < FW_TRIES; t++)
+		if (c->trie_depth[t] && n >= c->trie_root[t] && n < c->trie_root[t] + FW_TRIE_STRIDE)
+			return true;
+	return false;
+}
+
+/* The trie nodes below the first level, which fw_trie1 would hold. */
+static uint32_t trie1_nodes(const struct fw_compiled *c)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < (uint32_t)c->trie_nodes; i++)
+		n += !trie_is_top(c, i);
+	return n;
+}
+
+/*
+ * Copy the nodes below the first level into fw_trie1, numbered from 0 in
+ * their order, and point every child entry, fw_trie_top's too, at the new
+ * numbers. The caller checked that they fit.
+ */
+static int trie1_fill(struct xdp_fw *skel, const struct fw_compiled *c)
+{
+	uint32_t *renum = calloc(c->trie_nodes, sizeof(*renum)), n = 0;
+	uint32_t *e;
+
+	if (!renum)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < (uint32_t)c->trie_nodes; i++)
+		if (!trie_is_top(c, i)) {
+			renum[i] = n;
+			memcpy(&skel->bss->fw_trie1[(size_t)n++ * FW_TRIE_STRIDE],
+			       c->trie + (size_t)i * FW_TRIE_STRIDE, FW_TRIE_STRIDE * sizeof(*e));
+		}
+	for (size_t i = 0; i < (size_t)n * FW_TRIE_STRIDE; i++) {
+		e = &skel->bss->fw_trie1[i];
+		if (*e & FW_TRIE_CHILD)
+			*e = FW_TRIE_CHILD | renum[*e & ~FW_TRIE_CHILD];
+	}
+	for (int t = 0; t < FW_TRIES; t++)
+		for (size_t i = 0; i < FW_TRIE_STRIDE * 256; i++) {
+			e = &skel->bss->fw_trie_top[t][i];
+			if (*e & FW_TRIE_CHILD)
+				*e = FW_TRIE_CHILD | renum[*e & ~FW_TRIE_CHILD];
+		}
+	free(renum);
+	return 0;
+}
+
 int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct fw_compiled *c,
 		int slot, const int *shared_fds, const uint64_t *bases, uint64_t generation)
 {
@@ -147,7 +199,9 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
 	memcpy((void *)skel->rodata->fw_done, c->done, sizeof(c->done));
-	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX)	/* the last entry stays zero */
+	skel->rodata->fw_trie1_on = trie1_nodes(c) <= FW_TRIE1_NODES;
+	/* The rule-word path walks fw_trie1 only. The last fw_word1 entry stays zero. */
+	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX && skel->rodata->fw_trie1_on)
 		skel->rodata->fw_word1_n = c->nbitmaps;
 	for (int t = 0; t < FW_TRIES; t++)
 		skel->rodata->fw_trie_depth[t] = c->trie_depth[t];
@@ -164,7 +218,10 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	text_chunks = text_chunks / FW_TEXT_CHUNK + 1;
 	err = bpf_map__set_max_entries(skel->maps.fw_bitmaps, c->nbitmaps);
 	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.fw_trie, c->trie_nodes * FW_TRIE_STRIDE);
+		/* Not read when the nodes are in fw_trie1: one node, left empty. */
+		err = bpf_map__set_max_entries(skel->maps.fw_trie,
+					       (skel->rodata->fw_trie1_on ? 1 : c->trie_nodes) *
+						       FW_TRIE_STRIDE);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.fw_hits, at_least_one(rs->n));
 	if (!err)
@@ -201,7 +258,9 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 			       sizeof(skel->bss->fw_trie_top[t]));
 	err = batch_fill(bpf_map__fd(skel->maps.fw_bitmaps), c->bitmaps, c->nbitmaps,
 			 sizeof(*c->bitmaps));
-	if (!err)
+	if (!err && skel->rodata->fw_trie1_on)
+		err = trie1_fill(skel, c);
+	else if (!err)
 		err = batch_fill(bpf_map__fd(skel->maps.fw_trie), c->trie,
 				 c->trie_nodes * FW_TRIE_STRIDE, sizeof(*c->trie));
 	if (!err)

@@ -126,6 +126,7 @@ _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
 #define FW_TRIE_STRIDE 256
 #define FW_TRIE_LEVELS4 3	/* 16 + 8 + 8 bits */
 #define FW_TRIE_LEVELS6 15	/* 16 + 14 * 8 bits */
+#define FW_TRIE1_NODES 512	/* fw_trie1 (xdp_fw.bpf.c): a power of two */
 
 /*
  * fw_info (one entry, written by user space only): the generation this

@@ -27,6 +27,7 @@ const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
 const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
+const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_trie1 */
 const volatile __u64 fw_done[FW_STAGES][FW_WORDS];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
@@ -46,6 +47,12 @@ __u32 fw_trie_top[FW_TRIES][FW_TRIE_STRIDE * 256];
  * touch fw_bitmaps.
  */
 __u64 fw_word1[FW_WORD1_MAX];
+/*
+ * When there are at most FW_TRIE1_NODES of them (fw_trie1_on), the trie
+ * nodes below the first level, numbered from 0: a walk is then plain loads
+ * and no helper call, so nothing has to be kept across a call either.
+ */
+__u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
 
 #define FW_LATE_SELS ((1u << FW_SEL_DST4) | (1u << FW_SEL_DST6) | (1u << FW_SEL_TTL) | \
 		      (1u << FW_SEL_LEN))
@@ -123,11 +130,33 @@ static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
 	return ((j < 8 ? w0 : w1) >> (8 * (j & 7))) & 0xff;
 }
 
-/* The bitmap index of the longest prefix that covers the address. */
+/*
+ * The bitmap index of the longest prefix that covers the address, walking
+ * fw_trie1. The mask is the bound the verifier needs; the loader keeps every
+ * node inside it. The child bit shifts out of the 32-bit index.
+ */
+static __always_inline __u32 fw_prefix1(int t, __u64 w0, __u64 w1, int max_levels)
+{
+	__u32 v;
+
+	v = fw_trie_top[t][fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1)];
+#pragma unroll
+	for (__u32 j = 1; j < (__u32)max_levels; j++) {
+		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
+			break;
+		v = fw_trie1[(v * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j + 1)) &
+			     (FW_TRIE1_NODES * FW_TRIE_STRIDE - 1)];
+	}
+	return v;
+}
+
+/* The same, on fw_trie1 when it is in use, otherwise on the fw_trie map. */
 static __always_inline __u32 fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1, int max_levels)
 {
 	__u32 *e, v;
 
+	if (fw_trie1_on)
+		return fw_prefix1(t, w0, w1, max_levels);
 	v = fw_trie_top[t][fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1)];
 #pragma unroll
 	for (__u32 j = 1; j < (__u32)max_levels; j++) {
@@ -239,7 +268,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
  * straight line with nothing kept for a word stage.
  */
 static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
-				     __u32 proto, int is6, __u32 act, __u32 *key)
+				     __u32 proto, int is6, __u32 act)
 {
 	__u64 sum = fw_word1[FW_BM_PROTO + proto];
 
@@ -248,13 +277,13 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	if (is6 && ACTIVE(FW_SEL_SRC6)) {
 		if ((void *)(l3 + 40) > end)
 			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
 					      *(__u64 *)(l3 + 16), 16)))
 			return FW_M_NEXT;
 	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
 		if ((void *)(l3 + 20) > end)
 			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12),
+		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12),
 					      0, FW_TRIE_LEVELS4)))
 			return FW_M_NEXT;
 	}
@@ -293,13 +322,13 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end)
 			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
 					      *(__u64 *)(l3 + 32), 16)))
 			return FW_M_NEXT;
 	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
 		if ((void *)(l3 + 20) > end)
 			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16),
+		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16),
 					      0, FW_TRIE_LEVELS4)))
 			return FW_M_NEXT;
 	}
@@ -360,7 +389,26 @@ int xdp_fw(struct xdp_md *ctx)
 	l4 = data + (pkt->l4_off & 0xfff);
 
 	if (fw_word1_n) {
-		rule = fw_match1(pkt, l3, l4, end, proto, is6, act, &key);
+		/* One copy per protocol class: PROTO and IS6 are constants in each. */
+		switch (proto) {
+		case FW_PROTO_TCP4:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_TCP4, 0, act);
+			break;
+		case FW_PROTO_UDP4:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_UDP4, 0, act);
+			break;
+		case FW_PROTO_ICMP4:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_ICMP4, 0, act);
+			break;
+		case FW_PROTO_TCP6:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_TCP6, 1, act);
+			break;
+		case FW_PROTO_UDP6:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_UDP6, 1, act);
+			break;
+		default:
+			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_ICMP6, 1, act);
+		}
 		if (rule >= 0)
 			goto matched;
 		if (rule == FW_M_NEXT)

@@ -401,21 +401,32 @@ static void rand_packet(struct pkt *p, struct fw_fields *f)
 /*
  * NRULES random rules, 1,500 random packets: the kernel's verdict, rule and
  * hit counter agree with the rules evaluated directly and with the compiled
- * tables' model.
+ * tables' model. WIDE: the last rule names 300 sources in as many /16s, too
+ * many trie nodes for fw_trie1, so the tries are walked in the fw_trie map
+ * (and with up to 64 rules, the rule-word path is off).
  */
-static void check_random(int nrules, unsigned int seed)
+static void check_random(int nrules, unsigned int seed, bool wide)
 {
-	size_t cap = (size_t)nrules * 200, len = 0;
+	size_t cap = (size_t)nrules * 200 + 8192, len = 0;
 	char *text = malloc(cap);
 	uint64_t *before, *after;
 	int drops = 0;
 
+	ck_assert_ptr_nonnull(text);
 	srand(seed);
-	for (int i = 0; i < nrules; i++)
+	for (int i = 0; i < nrules - wide; i++)
 		len += rand_rule(text + len, cap - len);
+	if (wide) {
+		len += snprintf(text + len, cap - len, "ip from { 11.0.0.1");
+		for (int i = 1; i < 300; i++)
+			len += snprintf(text + len, cap - len, ", %d.%d.0.1", 11 + i / 256, i % 256);
+		len += snprintf(text + len, cap - len, " } to any udp dport 7\n");
+	}
 	load_rules(text);
 	free(text);
 	ck_assert_int_eq(comp.nwords, (nrules + 63) / 64);
+	ck_assert_int_eq(skel->rodata->fw_trie1_on, !wide);
+	ck_assert_int_eq(skel->rodata->fw_word1_n != 0, nrules <= 64 && !wide);
 	/* every selector kind is in use, so every kernel path is exercised */
 	ck_assert_uint_eq(comp.active, (1u << FW_SEL_MAX) - 1);
 	before = calloc(rs.n, sizeof(*before));
@@ -454,13 +465,25 @@ static void check_random(int nrules, unsigned int seed)
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets)
 {
-	check_random(200, 1234);	/* four bitmap words: summaries, then words */
+	check_random(200, 1234, false);	/* four bitmap words: summaries, then words */
+}
+END_TEST
+
+START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_wide_tries)
+{
+	check_random(200, 5678, true);	/* the same, walking the fw_trie map */
 }
 END_TEST
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word)
 {
-	check_random(64, 4321);		/* one bitmap word: the rules are ANDed directly */
+	check_random(64, 4321, false);	/* one bitmap word: the rules are ANDed directly */
+}
+END_TEST
+
+START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word_wide_tries)
+{
+	check_random(64, 8765, true);	/* one word, but the tries are too big for fw_trie1 */
 }
 END_TEST
 
@@ -484,6 +507,8 @@ int main(void)
 	tcase_add_test(tc, fw_matches_rule_4096);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word);
+	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_wide_tries);
+	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word_wide_tries);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
