@@ -342,80 +342,16 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	return fw_ctz(sum);
 }
 
-SEC("xdp")
-int xdp_fw(struct xdp_md *ctx)
+/*
+ * The lowest rule that matches, in general: summaries, then candidate words.
+ * Results as fw_match1().
+ */
+static __always_inline int fw_matchn(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
+				     __u32 proto, int is6, __u32 act, __u32 *key)
 {
-	void *data = (void *)(long)ctx->data;
-	void *end = (void *)(long)ctx->data_end;
-	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
-	__u32 act = fw_active;
 	struct fw_bitmap *bm[FW_SLOTS];
-	__u8 *l3, *l4;
-	int is6, proto, rule = -1, reason;
-	__u32 key, off;
-	__u64 sum, *hits;
-
-	if (!pkt) {
-		reason = ECBPF_R_INTERNAL;
-		goto abort;
-	}
-	/* Fragments are the filter's job; without an L4 header there is nothing to judge. */
-	if ((pkt->flags & ECBPF_PKT_F_FRAG) || !pkt->l4_off)
-		goto next;
-
-	is6 = pkt->eth_proto == ETH_P_IPV6;
-	switch (pkt->l4_proto) {
-	case IPPROTO_TCP:
-		proto = is6 ? FW_PROTO_TCP6 : FW_PROTO_TCP4;
-		break;
-	case IPPROTO_UDP:
-		proto = is6 ? FW_PROTO_UDP6 : FW_PROTO_UDP4;
-		break;
-	case IPPROTO_ICMP:
-		if (is6)
-			goto next;
-		proto = FW_PROTO_ICMP4;
-		break;
-	case IPPROTO_ICMPV6:
-		if (!is6)
-			goto next;
-		proto = FW_PROTO_ICMP6;
-		break;
-	default:
-		goto next;
-	}
-
-	l3 = data + (pkt->l3_off & 0xff);
-	l4 = data + (pkt->l4_off & 0xfff);
-
-	if (fw_word1_n) {
-		/* One copy per protocol class: PROTO and IS6 are constants in each. */
-		switch (proto) {
-		case FW_PROTO_TCP4:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_TCP4, 0, act);
-			break;
-		case FW_PROTO_UDP4:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_UDP4, 0, act);
-			break;
-		case FW_PROTO_ICMP4:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_ICMP4, 0, act);
-			break;
-		case FW_PROTO_TCP6:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_TCP6, 1, act);
-			break;
-		case FW_PROTO_UDP6:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_UDP6, 1, act);
-			break;
-		default:
-			rule = fw_match1(pkt, l3, l4, end, FW_PROTO_ICMP6, 1, act);
-		}
-		if (rule >= 0)
-			goto matched;
-		if (rule == FW_M_NEXT)
-			goto next;
-		reason = rule == FW_M_L4_TRUNC ? ECBPF_R_L4_TRUNC : ECBPF_R_INTERNAL;
-		goto abort;
-	}
+	__u32 off;
+	__u64 sum;
 
 	/*
 	 * Fold as we go: each selector's word is ANDed in right after its
@@ -427,8 +363,8 @@ int xdp_fw(struct xdp_md *ctx)
 	 */
 	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
 	sum = ~0ULL;
-	if (!fw_fold(&key, &bm[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, off))
-		goto next;
+	if (!fw_fold(key, &bm[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, off))
+		return FW_M_NEXT;
 #pragma unroll
 	for (int s = 1; s < FW_SLOTS; s++)
 		bm[s] = bm[FW_SLOT_PROTO];
@@ -439,23 +375,19 @@ int xdp_fw(struct xdp_md *ctx)
 	 * protected host most traffic goes to the prefixes the rules name.
 	 */
 	if (is6 && ACTIVE(FW_SEL_SRC6)) {
-		if ((void *)(l3 + 40) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		if (!fw_fold(&key, &bm[FW_SLOT_SRC], &sum,
-			     fw_prefix(&key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold(key, &bm[FW_SLOT_SRC], &sum,
+			     fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
 				       *(__u64 *)(l3 + 16), 16), off))
-			goto next;
+			return FW_M_NEXT;
 	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
-		if ((void *)(l3 + 20) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		if (!fw_fold(&key, &bm[FW_SLOT_SRC], &sum,
-			     fw_prefix(&key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold(key, &bm[FW_SLOT_SRC], &sum,
+			     fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
 				       FW_TRIE_LEVELS4), off))
-			goto next;
+			return FW_M_NEXT;
 	}
 
 	/*
@@ -467,49 +399,45 @@ int xdp_fw(struct xdp_md *ctx)
 
 		sum = bm[FW_SLOT_PROTO]->word[i] & bm[FW_SLOT_SRC]->word[i];
 		if (!sum)
-			goto next;
+			return FW_M_NEXT;
 		off = FW_WORD_OFF + i * sizeof(__u64);
 		if (fw_done_w(off, sum, FW_STAGE_SRC))
-			goto word_matched;
+			goto word;
 	}
 
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
 
-		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end)) {
-			reason = ECBPF_R_L4_TRUNC;
-			goto abort;
-		}
+		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
+			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum,
+		    !fw_fold(key, &bm[FW_SLOT_L4A], &sum,
 			     fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], off))
-			goto next;
+			return FW_M_NEXT;
 		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
-			goto word_matched;
+			goto word;
 		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum,
+		    !fw_fold(key, &bm[FW_SLOT_L4B], &sum,
 			     fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], off))
-			goto next;
+			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
-		    !fw_fold(&key, &bm[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]], off))
-			goto next;
+		    !fw_fold(key, &bm[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]], off))
+			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
-		    !fw_fold(&key, &bm[FW_SLOT_WINDOW], &sum,
+		    !fw_fold(key, &bm[FW_SLOT_WINDOW], &sum,
 			     fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], off))
-			goto next;
+			return FW_M_NEXT;
 	} else {
-		if ((void *)(l4 + 2) > end) {
-			reason = ECBPF_R_L4_TRUNC;
-			goto abort;
-		}
+		if ((void *)(l4 + 2) > end)
+			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_TYPE) &&
-		    !fw_fold(&key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
-			goto next;
+		    !fw_fold(key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
+			return FW_M_NEXT;
 		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
-			goto word_matched;
+			goto word;
 		if (ACTIVE(FW_SEL_CODE) &&
-		    !fw_fold(&key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
-			goto next;
+		    !fw_fold(key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
+			return FW_M_NEXT;
 	}
 
 	/*
@@ -526,7 +454,7 @@ int xdp_fw(struct xdp_md *ctx)
 		for (int s = 0; s < FW_SLOTS; s++)
 			sum &= bm[s]->word[i];
 		if (!sum)
-			goto next;
+			return FW_M_NEXT;
 		off = FW_WORD_OFF + i * sizeof(__u64);
 	}
 
@@ -535,38 +463,34 @@ int xdp_fw(struct xdp_md *ctx)
 	 * selectors still to come, that rule is the verdict (fw_shared.h).
 	 */
 	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4))
-		goto word_matched;
+		goto word;
 
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
-		if ((void *)(l3 + 40) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		if (!fw_fold(&key, &bm[FW_SLOT_DST], &sum,
-			     fw_prefix(&key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold(key, &bm[FW_SLOT_DST], &sum,
+			     fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
 				       *(__u64 *)(l3 + 32), 16), off))
-			goto next;
+			return FW_M_NEXT;
 	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
-		if ((void *)(l3 + 20) > end) {
-			reason = ECBPF_R_INTERNAL;
-			goto abort;
-		}
-		if (!fw_fold(&key, &bm[FW_SLOT_DST], &sum,
-			     fw_prefix(&key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		if (!fw_fold(key, &bm[FW_SLOT_DST], &sum,
+			     fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
 				       FW_TRIE_LEVELS4), off))
-			goto next;
+			return FW_M_NEXT;
 	}
 	/* Again, for the rules that constrain the destination but no later selector. */
 	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
 	    off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_DST))
-		goto word_matched;
+		goto word;
 	if (ACTIVE(FW_SEL_TTL) &&
-	    !fw_fold(&key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
-		goto next;
+	    !fw_fold(key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
+		return FW_M_NEXT;
 	if (ACTIVE(FW_SEL_LEN) &&
-	    !fw_fold(&key, &bm[FW_SLOT_LEN], &sum,
+	    !fw_fold(key, &bm[FW_SLOT_LEN], &sum,
 		     fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], off))
-		goto next;
+		return FW_M_NEXT;
 
 	if (off < FW_WORD_OFF) {
 		/* Then only the candidate words, lowest first. */
@@ -579,17 +503,71 @@ int xdp_fw(struct xdp_md *ctx)
 			for (int s = 0; s < FW_SLOTS; s++)
 				w &= bm[s]->word[i];
 			if (w) {
-				rule = i * 64 + fw_ctz(w);
-				goto matched;
+				return i * 64 + fw_ctz(w);
 			}
 			sum &= sum - 1;
 		}
-		goto next;
+		return FW_M_NEXT;
 	}
-word_matched:
+word:
 	/* SUM is the candidate word itself: its lowest bit is the rule. */
-	rule = (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-matched:
+	return (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
+}
+
+/*
+ * The lowest rule that matches, by the path the loader chose, in a copy
+ * compiled for the packet's protocol class: the protocol and the family are
+ * constants in each, so the verifier and the JIT see straight-line code.
+ * FW_M_NEXT as well for what the firewall does not judge: an L4 protocol
+ * without selectors, or ICMP in the wrong family.
+ */
+static __always_inline int fw_match(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
+				    __u32 act, __u32 *key)
+{
+#define FW_MATCH_AS(p, is6)                                                   \
+	(fw_word1_n ? fw_match1(pkt, l3, l4, end, p, is6, act) :               \
+		      fw_matchn(pkt, l3, l4, end, p, is6, act, key))
+	int is6 = pkt->eth_proto == ETH_P_IPV6;
+
+	switch (pkt->l4_proto) {
+	case IPPROTO_TCP:
+		return is6 ? FW_MATCH_AS(FW_PROTO_TCP6, 1) : FW_MATCH_AS(FW_PROTO_TCP4, 0);
+	case IPPROTO_UDP:
+		return is6 ? FW_MATCH_AS(FW_PROTO_UDP6, 1) : FW_MATCH_AS(FW_PROTO_UDP4, 0);
+	case IPPROTO_ICMP:
+		return is6 ? FW_M_NEXT : FW_MATCH_AS(FW_PROTO_ICMP4, 0);
+	case IPPROTO_ICMPV6:
+		return is6 ? FW_MATCH_AS(FW_PROTO_ICMP6, 1) : FW_M_NEXT;
+	}
+	return FW_M_NEXT;
+#undef FW_MATCH_AS
+}
+
+SEC("xdp")
+int xdp_fw(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
+	int rule, reason = ECBPF_R_INTERNAL;
+	__u32 key;
+	__u64 *hits;
+
+	if (!pkt)
+		goto abort;
+	/* Fragments are the filter's job; without an L4 header there is nothing to judge. */
+	if ((pkt->flags & ECBPF_PKT_F_FRAG) || !pkt->l4_off)
+		goto next;
+
+	rule = fw_match(pkt, data + (pkt->l3_off & 0xff), data + (pkt->l4_off & 0xfff), end,
+			fw_active, &key);
+	if (rule == FW_M_NEXT)
+		goto next;
+	if (rule < 0) {
+		if (rule == FW_M_L4_TRUNC)
+			reason = ECBPF_R_L4_TRUNC;
+		goto abort;
+	}
 	key = rule;
 	hits = bpf_map_lookup_elem(&fw_hits, &key);
 	if (hits)
