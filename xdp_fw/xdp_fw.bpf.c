@@ -264,8 +264,9 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
 
 /*
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
- * the same folds as xdp_fw() in the same order, on rule words only, in a
- * straight line with nothing kept for a word stage.
+ * the same folds as fw_matchn() in the same order, on rule words only, in a
+ * straight line with nothing kept for a word stage and no helper call (the
+ * tries are in fw_trie1). A rule number, or FW_M_*.
  */
 static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
 				     __u32 proto, int is6, __u32 act)
@@ -502,9 +503,8 @@ static __always_inline int fw_matchn(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 #pragma unroll
 			for (int s = 0; s < FW_SLOTS; s++)
 				w &= bm[s]->word[i];
-			if (w) {
+			if (w)
 				return i * 64 + fw_ctz(w);
-			}
 			sum &= sum - 1;
 		}
 		return FW_M_NEXT;
