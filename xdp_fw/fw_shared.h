@@ -120,13 +120,15 @@ _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
  * bytes 0-1 at once (FW_TRIE_STRIDE consecutive nodes from the trie's root),
  * each further level one byte. An entry with FW_TRIE_CHILD set holds the next
  * node; otherwise it is the bitmap index of the longest prefix that covers
- * the address so far.
+ * the address so far. The program reads the first level from fw_trie_top and
+ * the nodes below it from fw_trie1 (renumbered from 0) when there are at most
+ * FW_TRIE1_NODES of them, from the fw_trie map otherwise.
  */
 #define FW_TRIE_CHILD 0x80000000u
 #define FW_TRIE_STRIDE 256
 #define FW_TRIE_LEVELS4 3	/* 16 + 8 + 8 bits */
 #define FW_TRIE_LEVELS6 15	/* 16 + 14 * 8 bits */
-#define FW_TRIE1_NODES 512	/* fw_trie1 (xdp_fw.bpf.c): a power of two */
+#define FW_TRIE1_NODES 512	/* a power of two: the program masks the index */
 
 /*
  * fw_info (one entry, written by user space only): the generation this
