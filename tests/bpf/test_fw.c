@@ -401,9 +401,10 @@ static void rand_packet(struct pkt *p, struct fw_fields *f)
 /*
  * NRULES random rules, 1,500 random packets: the kernel's verdict, rule and
  * hit counter agree with the rules evaluated directly and with the compiled
- * tables' model. WIDE: the last rule names 300 sources in as many /16s, too
+ * tables' model. WIDE: rule 1 names 300 IPv4 sources in as many /16s, too
  * many trie nodes for fw_trie1, so the tries are walked in the fw_trie map
- * (and with up to 64 rules, the rule-word path is off).
+ * (and with up to 64 rules, the rule-word path is off); a packet from the
+ * last of them is dropped by rule 1, one from the next /16 is not.
  */
 static void check_random(int nrules, unsigned int seed, bool wide)
 {
@@ -414,14 +415,14 @@ static void check_random(int nrules, unsigned int seed, bool wide)
 
 	ck_assert_ptr_nonnull(text);
 	srand(seed);
-	for (int i = 0; i < nrules - wide; i++)
-		len += rand_rule(text + len, cap - len);
 	if (wide) {
 		len += snprintf(text + len, cap - len, "ip from { 11.0.0.1");
 		for (int i = 1; i < 300; i++)
 			len += snprintf(text + len, cap - len, ", %d.%d.0.1", 11 + i / 256, i % 256);
 		len += snprintf(text + len, cap - len, " } to any udp dport 7\n");
 	}
+	for (int i = 0; i < nrules - wide; i++)
+		len += rand_rule(text + len, cap - len);
 	load_rules(text);
 	free(text);
 	ck_assert_int_eq(comp.nwords, (nrules + 63) / 64);
@@ -459,6 +460,17 @@ static void check_random(int nrules, unsigned int seed, bool wide)
 	/* both verdicts are well represented */
 	ck_assert_int_ge(drops, 150);
 	ck_assert_int_le(drops, 1350);
+	if (wide) {
+		struct pkt p;
+		uint64_t h = hits(1);
+
+		udp4(&p, "12.43.0.1", 5, 7);	/* the 300th source: two levels below the first */
+		ck_assert_uint_eq(run(&p).action, XDP_DROP);
+		ck_assert_uint_eq(hits(1), h + 1);
+		udp4(&p, "12.44.0.1", 5, 7);	/* not in the set */
+		run(&p);
+		ck_assert_uint_eq(hits(1), h + 1);
+	}
 	free(before);
 	free(after);
 }
