@@ -182,6 +182,67 @@ static int trie1_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 	return 0;
 }
 
+/*
+ * The fw_words path, for more than 64 rules and at most FW_FOLD_BITMAPS
+ * bitmaps: size fw_words for the bitmaps, a power of two of them, each a
+ * power of two of words. Before load. Returns whether the path is on.
+ */
+static bool words_setup(struct xdp_fw *skel, const struct fw_compiled *c)
+{
+	uint32_t cap = 1, shift = 0;
+
+	if (skel->rodata->fw_word1_n || c->nbitmaps > FW_FOLD_BITMAPS)
+		return false;
+	while (cap < (uint32_t)c->nbitmaps)
+		cap *= 2;
+	while ((1 << shift) < c->nwords)
+		shift++;
+	if (bpf_map__set_value_size(skel->maps.fw_words, (cap << shift) * sizeof(__u64)))
+		return false;
+	skel->rodata->fw_words_on = 1;
+	skel->rodata->fw_words_mask = cap - 1;
+	skel->rodata->fw_words_shift = shift;
+	return true;
+}
+
+/*
+ * Fill the fw_words path's tables, once loaded: the rule words, the
+ * summaries, and the protocol class folded with every bitmap (only the
+ * source prefix ones are read): the two summaries ANDed, or, when they leave
+ * one word, that word's index and the two words ANDed.
+ */
+static int words_fill(struct xdp_fw *skel, const struct fw_compiled *c)
+{
+	uint32_t size = bpf_map__value_size(skel->maps.fw_words), key = 0;
+	int shift = skel->rodata->fw_words_shift, err = 0;
+	__u64 *v = calloc(1, size);
+
+	if (!v)
+		return -ENOMEM;
+	for (int b = 0; b < c->nbitmaps; b++) {
+		const struct fw_bitmap *x = &c->bitmaps[b];
+
+		memcpy(&v[(size_t)b << shift], x->word, c->nwords * sizeof(__u64));
+		for (int p = 0; p < FW_PROTO_MAX; p++) {
+			const struct fw_bitmap *pb = &c->bitmaps[FW_BM_PROTO + p];
+			__u64 sum = pb->summary[p] & x->summary[p];
+			int w = FW_WORDS;
+
+			if (c->nwords == 1 || (sum && !(sum & (sum - 1)))) {
+				w = c->nwords == 1 ? 0 : __builtin_ctzll(sum);
+				sum = pb->word[w] & x->word[w];
+			}
+			skel->bss->fw_sum[p][b] = x->summary[p];
+			skel->bss->fw_src_sum[p][b] = sum;
+			skel->bss->fw_src_word[p][b] = w;
+		}
+	}
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.fw_words), &key, v, BPF_ANY))
+		err = -errno;
+	free(v);
+	return err;
+}
+
 int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct fw_compiled *c,
 		int slot, const int *shared_fds, const uint64_t *bases, uint64_t generation)
 {
@@ -216,7 +277,9 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 		free(t);
 	}
 	text_chunks = text_chunks / FW_TEXT_CHUNK + 1;
-	err = bpf_map__set_max_entries(skel->maps.fw_bitmaps, c->nbitmaps);
+	/* Not read on the fw_words path: one entry, left empty. */
+	err = bpf_map__set_max_entries(skel->maps.fw_bitmaps,
+				       words_setup(skel, c) ? 1 : c->nbitmaps);
 	if (!err)
 		/* Not read when the nodes are in fw_trie1: one node, left empty. */
 		err = bpf_map__set_max_entries(skel->maps.fw_trie,
@@ -256,8 +319,11 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 			memcpy(skel->bss->fw_trie_top[t],
 			       c->trie + (size_t)c->trie_root[t] * FW_TRIE_STRIDE,
 			       sizeof(skel->bss->fw_trie_top[t]));
-	err = batch_fill(bpf_map__fd(skel->maps.fw_bitmaps), c->bitmaps, c->nbitmaps,
-			 sizeof(*c->bitmaps));
+	if (skel->rodata->fw_words_on)
+		err = words_fill(skel, c);
+	else
+		err = batch_fill(bpf_map__fd(skel->maps.fw_bitmaps), c->bitmaps, c->nbitmaps,
+				 sizeof(*c->bitmaps));
 	if (!err && skel->rodata->fw_trie1_on)
 		err = trie1_fill(skel, c);
 	else if (!err)

@@ -24,6 +24,13 @@
 
 #define FW_SUMMARIES 8		/* FW_PROTO_MAX, rounded up */
 #define FW_WORD1_MAX 65536	/* fw_word1 entries (xdp_fw.bpf.c): up to 65535 bitmaps */
+/*
+ * The fw_words path (xdp_fw.bpf.c) takes rule sets of more than 64 rules
+ * with at most this many bitmaps: fw_words holds their rule words (at most
+ * FW_FOLD_BITMAPS * FW_WORDS * 8 = 4 MiB, the largest array map value), and
+ * .bss their summaries and the protocol and source folded at load time.
+ */
+#define FW_FOLD_BITMAPS 8192	/* a power of two: the program masks the index */
 
 struct fw_bitmap {
 	__u64 summary[FW_SUMMARIES];	/* [p] bit i: word[i] & (rules of protocol class p) != 0 */

@@ -28,6 +28,9 @@ const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
 const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_trie1 */
+const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchw()) */
+const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
+const volatile __u32 fw_words_shift;		/* fw_words: log2 of the words per bitmap */
 const volatile __u64 fw_done[FW_STAGES][FW_WORDS];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
@@ -53,6 +56,18 @@ __u64 fw_word1[FW_WORD1_MAX];
  * and no helper call, so nothing has to be kept across a call either.
  */
 __u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
+/*
+ * The fw_words path (fw_matchw()), with at most FW_FOLD_BITMAPS bitmaps.
+ * fw_sum: the summary of protocol class p of each bitmap. fw_src_sum and
+ * fw_src_word: the protocol class and the source prefix folded at load time,
+ * per class and source bitmap: the candidate word's index (FW_WORDS: more
+ * than one word is left) and that word ANDed, or the summaries ANDed. So
+ * the first two folds of a packet are one load, and the common switch to one
+ * word needs no lowest-bit search on the way.
+ */
+__u64 fw_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
+__u64 fw_src_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
+__u8 fw_src_word[FW_PROTO_MAX][FW_FOLD_BITMAPS];
 
 #define FW_LATE_SELS ((1u << FW_SEL_DST4) | (1u << FW_SEL_DST6) | (1u << FW_SEL_TTL) | \
 		      (1u << FW_SEL_LEN))
@@ -63,6 +78,19 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fw_bitmap);
 } fw_bitmaps SEC(".maps");
+
+/*
+ * The fw_words path: the rule words of every bitmap in one map value, bitmap
+ * b's word i at (b << fw_words_shift) | i. One lookup per packet; then every
+ * fold is a plain load, with no helper call on the way for clang to keep
+ * values across. Sized by the loader (no BTF type, so the size can change).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u64));	/* sized by the loader */
+} fw_words SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -514,6 +542,175 @@ word:
 	return (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
 }
 
+/* Word I of bitmap B in fw_words (GW); the masks are the bounds the verifier needs. */
+static __always_inline __u64 fw_wword(const __u64 *gw, __u32 b, __u32 i)
+{
+	return gw[((b & fw_words_mask) << fw_words_shift) | (i & ((1u << fw_words_shift) - 1))];
+}
+
+/*
+ * Note bitmap B in its slot and AND its word W into SUM, or its class-P
+ * summary while more than one word is left (W == FW_WORDS). 0 when no rule
+ * is left.
+ */
+static __always_inline int fw_wfold(const __u64 *gw, __u32 *slot, __u64 *sum, __u32 b, __u32 p,
+				    __u32 w)
+{
+	*slot = b;
+	*sum &= w < FW_WORDS ? fw_wword(gw, b, w) : fw_sum[p][b & (FW_FOLD_BITMAPS - 1)];
+	return *sum != 0;
+}
+
+/* With one candidate word W left, is its lowest rule done after stage K? */
+static __always_inline int fw_done_at(__u32 w, __u64 sum, int k)
+{
+	return ((sum & -sum) & fw_done[k][w & (FW_WORDS - 1)]) != 0;
+}
+
+/*
+ * The lowest rule that matches, with more than 64 rules and at most
+ * FW_FOLD_BITMAPS bitmaps: the folds of fw_matchn() on fw_words, with the
+ * protocol and the source folded at load time. W is the candidate word, or
+ * FW_WORDS while the summaries still leave more than one. Results as
+ * fw_match1().
+ */
+static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
+				     __u32 proto, int is6, __u32 act, __u32 *key)
+{
+	__u32 bi[FW_SLOTS], w, b = FW_NO_BITMAP;
+	__u64 sum = ~0ULL, *gw;
+
+	*key = 0;
+	gw = bpf_map_lookup_elem(&fw_words, key);
+	if (!gw)
+		return FW_M_INTERNAL;
+	w = fw_nwords == 1 ? 0 : FW_WORDS;
+	if (!fw_wfold(gw, &bi[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, proto, w))
+		return FW_M_NEXT;
+#pragma unroll
+	for (int s = 1; s < FW_SLOTS; s++)
+		bi[s] = FW_BM_PROTO + proto;
+
+	if (is6 && ACTIVE(FW_SEL_SRC6)) {
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		b = fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
+			      *(__u64 *)(l3 + 16), 16);
+	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		b = fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
+			      FW_TRIE_LEVELS4);
+	}
+	if ((is6 && ACTIVE(FW_SEL_SRC6)) || (!is6 && ACTIVE(FW_SEL_SRC4))) {
+		/* Protocol and source in one load, and their candidate word. */
+		if (b >= FW_FOLD_BITMAPS)
+			return FW_M_NEXT;
+		bi[FW_SLOT_SRC] = b;
+		sum = fw_src_sum[proto][b];
+		w = fw_src_word[proto][b];
+		if (!sum)
+			return FW_M_NEXT;
+		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_SRC))
+			goto word;
+	}
+
+	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
+		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
+
+		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
+			return FW_M_L4_TRUNC;
+		if (ACTIVE(FW_SEL_DPORT) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_L4A], &sum,
+			      fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], proto, w))
+			return FW_M_NEXT;
+		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4A))
+			goto word;
+		if (ACTIVE(FW_SEL_SPORT) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_L4B], &sum,
+			      fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], proto, w))
+			return FW_M_NEXT;
+		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]],
+			      proto, w))
+			return FW_M_NEXT;
+		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_WINDOW], &sum,
+			      fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], proto, w))
+			return FW_M_NEXT;
+	} else {
+		if ((void *)(l4 + 2) > end)
+			return FW_M_L4_TRUNC;
+		if (ACTIVE(FW_SEL_TYPE) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], proto, w))
+			return FW_M_NEXT;
+		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4A))
+			goto word;
+		if (ACTIVE(FW_SEL_CODE) &&
+		    !fw_wfold(gw, &bi[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], proto, w))
+			return FW_M_NEXT;
+	}
+
+	/* One candidate word left: AND that word of every slot so far, as fw_matchn(). */
+	if (w >= FW_WORDS && !(sum & (sum - 1))) {
+		w = fw_ctz(sum) & (FW_WORDS - 1);
+		sum = ~0ULL;
+#pragma unroll
+		for (int s = 0; s < FW_SLOTS; s++)
+			sum &= fw_wword(gw, bi[s], w);
+		if (!sum)
+			return FW_M_NEXT;
+	}
+	if ((act & FW_LATE_SELS) && w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4))
+		goto word;
+
+	if (is6 && ACTIVE(FW_SEL_DST6)) {
+		if ((void *)(l3 + 40) > end)
+			return FW_M_INTERNAL;
+		if (!fw_wfold(gw, &bi[FW_SLOT_DST], &sum,
+			      fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+					*(__u64 *)(l3 + 32), 16), proto, w))
+			return FW_M_NEXT;
+	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
+		if ((void *)(l3 + 20) > end)
+			return FW_M_INTERNAL;
+		if (!fw_wfold(gw, &bi[FW_SLOT_DST], &sum,
+			      fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
+					FW_TRIE_LEVELS4), proto, w))
+			return FW_M_NEXT;
+	}
+	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
+	    w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_DST))
+		goto word;
+	if (ACTIVE(FW_SEL_TTL) &&
+	    !fw_wfold(gw, &bi[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], proto, w))
+		return FW_M_NEXT;
+	if (ACTIVE(FW_SEL_LEN) &&
+	    !fw_wfold(gw, &bi[FW_SLOT_LEN], &sum,
+		      fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], proto, w))
+		return FW_M_NEXT;
+
+	if (w >= FW_WORDS) {
+		/* Then only the candidate words, lowest first. */
+#pragma nounroll
+		for (int it = 0; it < FW_WORDS && sum; it++) {
+			__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+			__u64 x = ~0ULL;
+
+#pragma unroll
+			for (int s = 0; s < FW_SLOTS; s++)
+				x &= fw_wword(gw, bi[s], i);
+			if (x)
+				return i * 64 + fw_ctz(x);
+			sum &= sum - 1;
+		}
+		return FW_M_NEXT;
+	}
+word:
+	/* SUM is the candidate word itself: its lowest bit is the rule. */
+	return (w & (FW_WORDS - 1)) * 64 + fw_ctz(sum);
+}
+
 /*
  * The lowest rule that matches, by the path the loader chose, in a copy
  * compiled for the packet's protocol class: the protocol and the family are
@@ -526,6 +723,7 @@ static __always_inline int fw_match(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 
 {
 #define FW_MATCH_AS(p, is6)                                                   \
 	(fw_word1_n ? fw_match1(pkt, l3, l4, end, p, is6, act) :               \
+	 fw_words_on ? fw_matchw(pkt, l3, l4, end, p, is6, act, key) :         \
 		      fw_matchn(pkt, l3, l4, end, p, is6, act, key))
 	int is6 = pkt->eth_proto == ETH_P_IPV6;
 

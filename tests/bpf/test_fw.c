@@ -296,6 +296,59 @@ START_TEST(fw_matches_rule_4096)
 }
 END_TEST
 
+/*
+ * 4,096 rules whose sources leave a packet one candidate word at once (the
+ * switch to one word right after the source, on both paths for more than 64
+ * rules). Rule i + 1 (i < 4,095) takes UDP from 10.i/256.i%256.1 and ports
+ * of its own with MANY, more bitmaps than FW_FOLD_BITMAPS; without, ports
+ * it shares with every eighth rule. The last rule takes 198.51.100.0/24 to
+ * port 53. A packet with a rule's source and the next rule's ports must pass:
+ * the source word has to stay in the AND.
+ */
+static void check_source_word(bool many)
+{
+	size_t cap = 4200 * 80, len = 0;
+	char *text = malloc(cap);
+	char src[32];
+	struct pkt p;
+	int a = 1287;	/* rule a + 1 and a + 2 share word 20 */
+
+	ck_assert_ptr_nonnull(text);
+	for (int i = 0; i < 4095; i++)
+		len += snprintf(text + len, cap - len, "ip from { 10.%d.%d.1 } to any udp sport %d dport %d\n",
+				i / 256, i % 256, 1000 + (many ? i : i % 8), 20000 + (many ? i : i % 8));
+	len += snprintf(text + len, cap - len, "ip from { 198.51.100.0/24 } to any udp dport 53\n");
+	load_rules(text);
+	free(text);
+	ck_assert_int_eq(comp.nbitmaps > FW_FOLD_BITMAPS, many);
+	ck_assert_int_eq(skel->rodata->fw_words_on, !many);
+
+	snprintf(src, sizeof(src), "10.%d.%d.1", a / 256, a % 256);
+	udp4(&p, src, 1000 + (many ? a : a % 8), 20000 + (many ? a : a % 8));
+	ck_assert_uint_eq(run(&p).action, XDP_DROP);
+	ck_assert_uint_eq(hits(a + 1), 1);
+	udp4(&p, src, 1000 + (many ? a + 1 : (a + 1) % 8), 20000 + (many ? a + 1 : (a + 1) % 8));
+	ck_assert_uint_eq(run(&p).action, XDP_PASS);
+	ck_assert_uint_eq(hits(a + 2), 0);
+	udp4(&p, "198.51.100.7", 40000, 53);
+	ck_assert_uint_eq(run(&p).action, XDP_DROP);
+	ck_assert_uint_eq(hits(4096), 1);
+	udp4(&p, "198.51.101.7", 40000, 53);
+	ck_assert_uint_eq(run(&p).action, XDP_PASS);
+}
+
+START_TEST(fw_source_alone_leaves_one_word)
+{
+	check_source_word(false);
+}
+END_TEST
+
+START_TEST(fw_source_alone_leaves_one_word_many_bitmaps)
+{
+	check_source_word(true);
+}
+END_TEST
+
 /* ---- the kernel against the rules' meaning ----------------------------- */
 
 static const char *const pool4[] = { "10.0.0.0/8", "10.1.0.0/16", "10.1.2.0/24", "10.1.2.3",
@@ -398,17 +451,25 @@ static void rand_packet(struct pkt *p, struct fw_fields *f)
 	f->len = p->len;
 }
 
+#define RAND_WIDE 1		/* too many trie nodes for fw_trie1 */
+#define RAND_MANY 2		/* too many bitmaps for the fw_words path */
+#define RAND_FILL 2800		/* RAND_MANY: rules no random packet matches, 3 bitmaps each */
+
 /*
  * NRULES random rules, 1,500 random packets: the kernel's verdict, rule and
  * hit counter agree with the rules evaluated directly and with the compiled
- * tables' model. WIDE: rule 1 names 300 IPv4 sources in as many /16s, too
- * many trie nodes for fw_trie1, so the tries are walked in the fw_trie map
- * (and with up to 64 rules, the rule-word path is off); a packet from the
+ * tables' model. RAND_WIDE: rule 1 names 300 IPv4 sources in as many /16s,
+ * too many trie nodes for fw_trie1, so the tries are walked in the fw_trie
+ * map (and with up to 64 rules, the rule-word path is off); a packet from the
  * last of them is dropped by rule 1, one from the next /16 is not.
+ * RAND_MANY: RAND_FILL more rules after them, each with its own source and
+ * ports, make more bitmaps than FW_FOLD_BITMAPS, so the general path looks
+ * every bitmap up in the fw_bitmaps map.
  */
-static void check_random(int nrules, unsigned int seed, bool wide)
+static void check_random(int nrules, unsigned int seed, int how)
 {
-	size_t cap = (size_t)nrules * 200 + 8192, len = 0;
+	bool wide = how & RAND_WIDE, many = how & RAND_MANY;
+	size_t cap = (size_t)(nrules + RAND_FILL) * 200 + 8192, len = 0;
 	char *text = malloc(cap);
 	uint64_t *before, *after;
 	int drops = 0;
@@ -423,11 +484,17 @@ static void check_random(int nrules, unsigned int seed, bool wide)
 	}
 	for (int i = 0; i < nrules - wide; i++)
 		len += rand_rule(text + len, cap - len);
+	for (int i = 0; many && i < RAND_FILL; i++)
+		len += snprintf(text + len, cap - len,
+				"ip from { 100.64.%d.%d } to any udp sport %d dport %d\n", i / 256,
+				i % 256, 1000 + i, 5000 + i);
 	load_rules(text);
 	free(text);
-	ck_assert_int_eq(comp.nwords, (nrules + 63) / 64);
+	ck_assert_int_eq(comp.nwords, (rs.n + 63) / 64);
+	ck_assert_int_eq(comp.nbitmaps > FW_FOLD_BITMAPS, many);
 	ck_assert_int_eq(skel->rodata->fw_trie1_on, !wide);
-	ck_assert_int_eq(skel->rodata->fw_word1_n != 0, nrules <= 64 && !wide);
+	ck_assert_int_eq(skel->rodata->fw_word1_n != 0, rs.n <= 64 && !wide);
+	ck_assert_int_eq(skel->rodata->fw_words_on, !skel->rodata->fw_word1_n && !many);
 	/* every selector kind is in use, so every kernel path is exercised */
 	ck_assert_uint_eq(comp.active, (1u << FW_SEL_MAX) - 1);
 	before = calloc(rs.n, sizeof(*before));
@@ -477,25 +544,32 @@ static void check_random(int nrules, unsigned int seed, bool wide)
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets)
 {
-	check_random(200, 1234, false);	/* four bitmap words: summaries, then words */
+	check_random(200, 1234, 0);	/* four bitmap words: summaries, then words */
+}
+END_TEST
+
+START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_many_bitmaps)
+{
+	check_random(200, 2468, RAND_MANY);	/* the same, looking bitmaps up in the map */
 }
 END_TEST
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_wide_tries)
 {
-	check_random(200, 5678, true);	/* the same, walking the fw_trie map */
+	check_random(200, 5678, RAND_WIDE);	/* the same, walking the fw_trie map */
 }
 END_TEST
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word)
 {
-	check_random(64, 4321, false);	/* one bitmap word: the rules are ANDed directly */
+	check_random(64, 4321, 0);	/* one bitmap word: the rules are ANDed directly */
 }
 END_TEST
 
 START_TEST(fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word_wide_tries)
 {
-	check_random(64, 8765, true);	/* one word, but the tries are too big for fw_trie1 */
+	/* one word, but the tries are too big for fw_trie1: the fw_words path on word 0 */
+	check_random(64, 8765, RAND_WIDE);
 }
 END_TEST
 
@@ -517,8 +591,11 @@ int main(void)
 	tcase_add_test(tc, fw_judges_vlan_and_ipv6_extension_headers);
 	tcase_add_test(tc, fw_root_aborts_truncated_udp_before_fw);
 	tcase_add_test(tc, fw_matches_rule_4096);
+	tcase_add_test(tc, fw_source_alone_leaves_one_word);
+	tcase_add_test(tc, fw_source_alone_leaves_one_word_many_bitmaps);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word);
+	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_many_bitmaps);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_wide_tries);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word_wide_tries);
 	suite_add_tcase(s, tc);
