@@ -7,8 +7,11 @@
  * looks them up (leaving as soon as nothing is left), then only the candidate
  * words, and stops at the first word with a bit left: its lowest bit is the
  * lowest matching rule. With up to 64 rules, or once one candidate word is
- * left, it ANDs the rule words directly. No helper is called on the way
- * (array lookups are inlined by the verifier).
+ * left, it ANDs the rule words directly. Three paths, chosen at load time:
+ * fw_match1() (up to 64 rules), fw_matchw() (up to FW_FOLD_BITMAPS bitmaps,
+ * the rule words in one map value) and fw_matchn() (each bitmap looked up in
+ * a map). No helper is called on the way (array lookups are inlined by the
+ * verifier).
  *
  * One loaded instance serves one rule set (a "generation"): its maps and its
  * .rodata constants are built for it, and an update swaps the whole instance
@@ -372,7 +375,8 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 }
 
 /*
- * The lowest rule that matches, in general: summaries, then candidate words.
+ * The lowest rule that matches, in general: summaries, then candidate words,
+ * each bitmap looked up in fw_bitmaps (more than FW_FOLD_BITMAPS of them).
  * Results as fw_match1().
  */
 static __always_inline int fw_matchn(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,

@@ -137,8 +137,8 @@ END_TEST
 
 /*
  * The lowest candidate is the verdict early only when no later selector
- * (destination, TTL, length) constrains it; checked on both kernel paths:
- * up to 64 rules, and with 100 more rules that never match.
+ * (destination, TTL, length) constrains it; checked on the rule-word path
+ * (up to 64 rules) and on the fw_words path (100 more rules that never match).
  */
 static void check_early_exit(int padding)
 {
