@@ -233,8 +233,8 @@ static int words_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 				sum = pb->word[w] & x->word[w];
 			}
 			skel->bss->fw_sum[p][b] = x->summary[p];
-			skel->bss->fw_src_sum[p][b] = sum;
-			skel->bss->fw_src_word[p][b] = w;
+			skel->bss->fw_src[b].sum[p] = sum;
+			skel->bss->fw_src[b].word[p] = w;
 		}
 	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.fw_words), &key, v, BPF_ANY))
@@ -259,7 +259,10 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 	skel->rodata->ecbpf_slot = slot;
 	skel->rodata->fw_active = c->active;
 	skel->rodata->fw_nwords = c->nwords;
-	memcpy((void *)skel->rodata->fw_done, c->done, sizeof(c->done));
+	/* Word-major, so the masks of one word share a cache line. */
+	for (int w = 0; w < FW_WORDS; w++)
+		for (int k = 0; k < FW_STAGES; k++)
+			((__u64 *)skel->rodata->fw_done)[w * FW_STAGES + k] = c->done[k][w];
 	skel->rodata->fw_trie1_on = trie1_nodes(c) <= FW_TRIE1_NODES;
 	/* The rule-word path walks fw_trie1 only. The last fw_word1 entry stays zero. */
 	if (c->nwords == 1 && c->nbitmaps < FW_WORD1_MAX && skel->rodata->fw_trie1_on)

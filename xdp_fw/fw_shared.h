@@ -71,7 +71,7 @@ enum fw_selector {
  * gone. FW_LATE_* (per rule, computed by the compiler) says which selectors
  * past the source prefix a rule constrains: the first L4 field (destination
  * port, ICMP type), the second (source port, ICMP code), TCP flags and
- * window, destination prefix, TTL, length. The program reads fw_done[k][w]:
+ * window, destination prefix, TTL, length. The program reads fw_done[w][k]:
  * the rules of word w with nothing left to fold after stage k (FW_STAGE_*).
  * The check is the candidate word's lowest bit ANDed with that mask.
  */
@@ -107,6 +107,18 @@ enum fw_proto {
 	FW_PROTO_MAX,
 };
 _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
+
+/*
+ * fw_src (xdp_fw.bpf.c), per bitmap, for the fw_words path: protocol class
+ * p folded with the bitmap as a source prefix. word[p]: the one word the two
+ * summaries leave (FW_WORDS: more than one), sum[p]: that word of the two
+ * bitmaps ANDed (or the summaries ANDed). One cache line per bitmap.
+ */
+struct fw_src_fold {
+	__u64 sum[FW_PROTO_MAX];
+	__u8 word[FW_PROTO_MAX];
+} __attribute__((aligned(64)));
+_Static_assert(sizeof(struct fw_src_fold) == 64, "fw_src_fold layout");
 
 /* fw_bitmaps index of protocol class p's bitmap: FW_BM_PROTO + p. */
 #define FW_BM_PROTO 0

@@ -34,7 +34,7 @@ const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_tri
 const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchw()) */
 const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
 const volatile __u32 fw_words_shift;		/* fw_words: log2 of the words per bitmap */
-const volatile __u64 fw_done[FW_STAGES][FW_WORDS];	/* fw_shared.h, the early verdict */
+const volatile __u64 fw_done[FW_WORDS][FW_STAGES];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
 /*
@@ -69,8 +69,7 @@ __u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
  * word needs no lowest-bit search on the way.
  */
 __u64 fw_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
-__u64 fw_src_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
-__u8 fw_src_word[FW_PROTO_MAX][FW_FOLD_BITMAPS];
+struct fw_src_fold fw_src[FW_FOLD_BITMAPS];
 
 #define FW_LATE_SELS ((1u << FW_SEL_DST4) | (1u << FW_SEL_DST6) | (1u << FW_SEL_TTL) | \
 		      (1u << FW_SEL_LEN))
@@ -267,7 +266,7 @@ static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum
  */
 static __always_inline int fw_done_w(__u32 off, __u64 sum, int k)
 {
-	return ((sum & -sum) & fw_done[k][((off - FW_WORD_OFF) / 8) & (FW_WORDS - 1)]) != 0;
+	return ((sum & -sum) & fw_done[((off - FW_WORD_OFF) / 8) & (FW_WORDS - 1)][k]) != 0;
 }
 
 /* fw_match1() results other than a rule number. */
@@ -291,7 +290,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
  * With up to 64 rules, is the lowest candidate in SUM done after stage K
  * (fw_shared.h)? Its bit isolated, ANDed with a load-time word: no lookup.
  */
-#define FW_DONE1(sum, k) (((sum) & -(sum)) & fw_done[k][0])
+#define FW_DONE1(sum, k) (((sum) & -(sum)) & fw_done[0][k])
 
 /*
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
@@ -568,7 +567,7 @@ static __always_inline int fw_wfold(const __u64 *gw, __u32 *slot, __u64 *sum, __
 /* With one candidate word W left, is its lowest rule done after stage K? */
 static __always_inline int fw_done_at(__u32 w, __u64 sum, int k)
 {
-	return ((sum & -sum) & fw_done[k][w & (FW_WORDS - 1)]) != 0;
+	return ((sum & -sum) & fw_done[w & (FW_WORDS - 1)][k]) != 0;
 }
 
 /*
@@ -589,11 +588,13 @@ static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	if (!gw)
 		return FW_M_INTERNAL;
 	w = fw_nwords == 1 ? 0 : FW_WORDS;
-	if (!fw_wfold(gw, &bi[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, proto, w))
-		return FW_M_NEXT;
 #pragma unroll
-	for (int s = 1; s < FW_SLOTS; s++)
+	for (int s = 0; s < FW_SLOTS; s++)
 		bi[s] = FW_BM_PROTO + proto;
+	/* With a source prefix in use, the protocol comes folded with it. */
+	if (!(is6 && ACTIVE(FW_SEL_SRC6)) && !(!is6 && ACTIVE(FW_SEL_SRC4)) &&
+	    !fw_wfold(gw, &bi[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, proto, w))
+		return FW_M_NEXT;
 
 	if (is6 && ACTIVE(FW_SEL_SRC6)) {
 		if ((void *)(l3 + 40) > end)
@@ -611,8 +612,8 @@ static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if (b >= FW_FOLD_BITMAPS)
 			return FW_M_NEXT;
 		bi[FW_SLOT_SRC] = b;
-		sum = fw_src_sum[proto][b];
-		w = fw_src_word[proto][b];
+		sum = fw_src[b].sum[proto];
+		w = fw_src[b].word[proto];
 		if (!sum)
 			return FW_M_NEXT;
 		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_SRC))
