@@ -8,9 +8,9 @@
  * words, and stops at the first word with a bit left: its lowest bit is the
  * lowest matching rule. With up to 64 rules, or once one candidate word is
  * left, it ANDs the rule words directly. Three paths, chosen at load time:
- * fw_match1() (up to 64 rules), fw_matchw() (up to FW_FOLD_BITMAPS bitmaps,
- * the rule words in one map value) and fw_matchn() (each bitmap looked up in
- * a map). No helper is called on the way (array lookups are inlined by the
+ * fw_match1() (up to 64 rules), and fw_matchg() built for up to
+ * FW_FOLD_BITMAPS bitmaps (the rule words in one map value) or for more
+ * (each bitmap looked up in a map). No helper is called on the way (array lookups are inlined by the
  * verifier).
  *
  * One loaded instance serves one rule set (a "generation"): its maps and its
@@ -31,7 +31,7 @@ const volatile __u32 fw_trie_depth[FW_TRIES];
 const volatile __u32 fw_nwords;			/* bitmap words in use */
 const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
 const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_trie1 */
-const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchw()) */
+const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchg()) */
 const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
 const volatile __u32 fw_words_shift;		/* fw_words: log2 of the words per bitmap */
 const volatile __u64 fw_done[FW_WORDS][FW_STAGES];	/* fw_shared.h, the early verdict */
@@ -60,7 +60,7 @@ __u64 fw_word1[FW_WORD1_MAX];
  */
 __u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
 /*
- * The fw_words path (fw_matchw()), with at most FW_FOLD_BITMAPS bitmaps.
+ * The fw_words path (fw_matchg()), with at most FW_FOLD_BITMAPS bitmaps.
  * fw_sum: the summary of protocol class p of each bitmap. fw_src_sum and
  * fw_src_word: the protocol class and the source prefix folded at load time,
  * per class and source bitmap: the candidate word's index (FW_WORDS: more
@@ -137,15 +137,10 @@ struct {
 #define ACTIVE(sel) (act & (1u << (sel)))
 
 /*
- * Every lookup goes through the one key slot K on the stack: clang does not
- * share the slots of inlined locals well, and the 16-level IPv6 walks would
- * not fit in 512 bytes otherwise.
+ * Every lookup goes through the one key slot on the stack (KEY, K): clang
+ * does not share the slots of inlined locals well, and the 16-level IPv6
+ * walks would not fit in 512 bytes otherwise.
  */
-static __always_inline struct fw_bitmap *fw_bitmap_get(__u32 *k, __u32 idx)
-{
-	*k = idx;
-	return bpf_map_lookup_elem(&fw_bitmaps, k);
-}
 
 /* Not a bitmap index: a trie lookup failed (cannot happen with the loader's tables). */
 #define FW_NO_BITMAP 0xffffffffu
@@ -238,37 +233,6 @@ enum fw_slot {
 	FW_SLOTS,
 };
 
-#define FW_WORD_OFF __builtin_offsetof(struct fw_bitmap, word)
-
-/*
- * Put bitmap IDX in its slot and AND its word at offset OFF into SUM: the
- * summary of the packet's class, or the one candidate word (always so with
- * up to 64 rules). 0 when no rule can match any more: the packet moves on at
- * once.
- */
-static __always_inline int fw_fold(__u32 *k, struct fw_bitmap **slot, __u64 *sum, __u32 idx,
-				   __u32 off)
-{
-	struct fw_bitmap *b;
-
-	b = fw_bitmap_get(k, idx);
-	if (!b)
-		return 0;
-	*slot = b;
-	*sum &= *(__u64 *)((void *)b + off);
-	return *sum != 0;
-}
-
-/*
- * With one candidate word left (OFF at a word), is its lowest rule done after
- * stage K (fw_shared.h)? Its bit isolated, ANDed with the word's mask: one
- * load, and the rule number is only worked out once it is the verdict.
- */
-static __always_inline int fw_done_w(__u32 off, __u64 sum, int k)
-{
-	return ((sum & -sum) & fw_done[((off - FW_WORD_OFF) / 8) & (FW_WORDS - 1)][k]) != 0;
-}
-
 /* fw_match1() results other than a rule number. */
 #define FW_M_NEXT (-1)		/* no rule matches */
 #define FW_M_L4_TRUNC (-2)
@@ -294,7 +258,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
 
 /*
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
- * the same folds as fw_matchn() in the same order, on rule words only, in a
+ * the same folds as fw_matchg() in the same order, on rule words only, in a
  * straight line with nothing kept for a word stage and no helper call (the
  * tries are in fw_trie1). A rule number, or FW_M_*.
  */
@@ -374,228 +338,129 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 }
 
 /*
- * The lowest rule that matches, in general: summaries, then candidate words,
- * each bitmap looked up in fw_bitmaps (more than FW_FOLD_BITMAPS of them).
- * Results as fw_match1().
+ * The general path (more than 64 rules, or tries too big for fw_trie1), in
+ * two builds chosen at load time by MAPPED, a constant in each copy:
+ *   0: fw_words_on, at most FW_FOLD_BITMAPS bitmaps. Their rule words are in
+ *      one fw_words value (GW, looked up once), bitmap b's word i at
+ *      (b << fw_words_shift) | i, and their summaries in fw_sum: every fold
+ *      is a plain load. The protocol comes folded with the source (fw_src).
+ *   1: every bitmap looked up in the fw_bitmaps map.
+ * The state: the bitmap of each slot (BI on fw_words, BM, looked up once,
+ * on the map), W the one candidate word or FW_WORDS while the summaries
+ * leave more than one, and SUM the word or the summaries ANDed so far.
  */
-static __always_inline int fw_matchn(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
-				     __u32 proto, int is6, __u32 act, __u32 *key)
-{
+struct fw_fold_state {
+	__u32 bi[FW_SLOTS];
 	struct fw_bitmap *bm[FW_SLOTS];
-	__u32 off;
+	__u32 w;
 	__u64 sum;
+};
 
-	/*
-	 * Fold as we go: each selector's word is ANDed in right after its
-	 * lookup, and the packet moves on as soon as no rule is left, so a
-	 * packet no rule matches usually stops after a few lookups. With up
-	 * to 64 rules that word is the rules themselves, otherwise the summary
-	 * of the packet's class. Selectors no rule constrains are left out at
-	 * load time.
-	 */
-	off = fw_nwords == 1 ? FW_WORD_OFF : proto * sizeof(__u64);
-	sum = ~0ULL;
-	if (!fw_fold(key, &bm[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, off))
-		return FW_M_NEXT;
+/* Word I of the bitmap in slot S; the masks are the bounds the verifier needs. */
+static __always_inline __u64 fw_word(const __u64 *gw, const struct fw_fold_state *st, int s,
+				     __u32 i, const int mapped)
+{
+	if (mapped)
+		return st->bm[s]->word[i & (FW_WORDS - 1)];
+	return gw[((st->bi[s] & fw_words_mask) << fw_words_shift) |
+		  (i & ((1u << fw_words_shift) - 1))];
+}
+
+/*
+ * Put bitmap B in slot SLOT and AND it in: its candidate word, or its
+ * summary of class P while there is more than one. 0 when no rule is left:
+ * the packet moves on at once.
+ */
+static __always_inline int fw_fold(const __u64 *gw, __u32 *key, struct fw_fold_state *st, int slot,
+				   __u32 b, __u32 p, const int mapped)
+{
+	struct fw_bitmap *bm;
+
+	if (mapped) {
+		*key = b;
+		bm = bpf_map_lookup_elem(&fw_bitmaps, key);
+		if (!bm)
+			return 0;
+		st->bm[slot] = bm;
+		st->sum &= st->w < FW_WORDS ? bm->word[st->w & (FW_WORDS - 1)] :
+					      bm->summary[p & (FW_SUMMARIES - 1)];
+	} else {
+		st->bi[slot] = b;
+		st->sum &= st->w < FW_WORDS ? fw_word(gw, st, slot, st->w, 0) :
+					      fw_sum[p][b & (FW_FOLD_BITMAPS - 1)];
+	}
+	return st->sum != 0;
+}
+
+/*
+ * If the summaries leave one candidate word, switch to it: AND that word of
+ * every slot so far, and fold the rest on it. 0 when no rule is left.
+ */
+static __always_inline int fw_to_word(const __u64 *gw, struct fw_fold_state *st, const int mapped)
+{
+	__u64 sum = ~0ULL;
+	__u32 w;
+
+	if (st->w < FW_WORDS || (st->sum & (st->sum - 1)))
+		return 1;
+	w = fw_ctz(st->sum) & (FW_WORDS - 1);
 #pragma unroll
-	for (int s = 1; s < FW_SLOTS; s++)
-		bm[s] = bm[FW_SLOT_PROTO];
+	for (int s = 0; s < FW_SLOTS; s++)
+		sum &= fw_word(gw, st, s, w, mapped);
+	st->w = w;
+	st->sum = sum;
+	return sum != 0;
+}
+
+/*
+ * With one candidate word left, is its lowest rule done after stage K
+ * (fw_shared.h)? Its bit isolated, ANDed with the word's mask: one load, and
+ * the rule number is only worked out once it is the verdict.
+ */
+static __always_inline int fw_done_at(const struct fw_fold_state *st, int k)
+{
+	return st->w < FW_WORDS &&
+	       ((st->sum & -st->sum) & fw_done[st->w & (FW_WORDS - 1)][k]) != 0;
+}
+
+/*
+ * The lowest rule that matches, in general: summaries, then candidate words,
+ * in the order of fw_match1(). Results as fw_match1().
+ */
+static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
+				     __u32 proto, int is6, __u32 act, __u32 *key, const int mapped)
+{
+	int src = is6 ? ACTIVE(FW_SEL_SRC6) : ACTIVE(FW_SEL_SRC4);
+	struct fw_fold_state st;
+	__u32 b = FW_NO_BITMAP;
+	__u64 *gw = NULL;
+
+	if (!mapped) {
+		*key = 0;
+		gw = bpf_map_lookup_elem(&fw_words, key);
+		if (!gw)
+			return FW_M_INTERNAL;
+	}
+	st.w = fw_nwords == 1 ? 0 : FW_WORDS;
+	st.sum = ~0ULL;
+	/* On fw_words with a source prefix in use, the protocol comes folded with it. */
+	if ((mapped || !src) && !fw_fold(gw, key, &st, FW_SLOT_PROTO, FW_BM_PROTO + proto, proto,
+					 mapped))
+		return FW_M_NEXT;
+	/* A slot no lookup fills holds the protocol bitmap: ANDing every slot is right. */
+#pragma unroll
+	for (int s = 0; s < FW_SLOTS; s++) {
+		if (mapped)
+			st.bm[s] = st.bm[FW_SLOT_PROTO];
+		else
+			st.bi[s] = FW_BM_PROTO + proto;
+	}
 
 	/*
 	 * Unaligned loads are fine on the targets XDP runs on; the JIT keeps
 	 * them single loads. The destination comes after the L4 fields: on the
 	 * protected host most traffic goes to the prefixes the rules name.
 	 */
-	if (is6 && ACTIVE(FW_SEL_SRC6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(key, &bm[FW_SLOT_SRC], &sum,
-			     fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
-				       *(__u64 *)(l3 + 16), 16), off))
-			return FW_M_NEXT;
-	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(key, &bm[FW_SLOT_SRC], &sum,
-			     fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
-				       FW_TRIE_LEVELS4), off))
-			return FW_M_NEXT;
-	}
-
-	/*
-	 * The source often leaves one candidate word already: switch to it
-	 * (see below) with the only two slots filled so far.
-	 */
-	if ((ACTIVE(FW_SEL_SRC4) || ACTIVE(FW_SEL_SRC6)) && off < FW_WORD_OFF && !(sum & (sum - 1))) {
-		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
-
-		sum = bm[FW_SLOT_PROTO]->word[i] & bm[FW_SLOT_SRC]->word[i];
-		if (!sum)
-			return FW_M_NEXT;
-		off = FW_WORD_OFF + i * sizeof(__u64);
-		if (fw_done_w(off, sum, FW_STAGE_SRC))
-			goto word;
-	}
-
-	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
-		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
-
-		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
-			return FW_M_L4_TRUNC;
-		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_fold(key, &bm[FW_SLOT_L4A], &sum,
-			     fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], off))
-			return FW_M_NEXT;
-		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
-			goto word;
-		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_fold(key, &bm[FW_SLOT_L4B], &sum,
-			     fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], off))
-			return FW_M_NEXT;
-		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
-		    !fw_fold(key, &bm[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]], off))
-			return FW_M_NEXT;
-		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
-		    !fw_fold(key, &bm[FW_SLOT_WINDOW], &sum,
-			     fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], off))
-			return FW_M_NEXT;
-	} else {
-		if ((void *)(l4 + 2) > end)
-			return FW_M_L4_TRUNC;
-		if (ACTIVE(FW_SEL_TYPE) &&
-		    !fw_fold(key, &bm[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], off))
-			return FW_M_NEXT;
-		if (off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4A))
-			goto word;
-		if (ACTIVE(FW_SEL_CODE) &&
-		    !fw_fold(key, &bm[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], off))
-			return FW_M_NEXT;
-	}
-
-	/*
-	 * When the source and the L4 fields leave one candidate word, switch
-	 * to it: AND that word of every slot so far, and fold the rest on it.
-	 * A packet no rule matches then stops at the first selector that rules
-	 * out the last candidates, and there is no word loop.
-	 */
-	if (off < FW_WORD_OFF && !(sum & (sum - 1))) {
-		__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
-
-		sum = ~0ULL;
-#pragma unroll
-		for (int s = 0; s < FW_SLOTS; s++)
-			sum &= bm[s]->word[i];
-		if (!sum)
-			return FW_M_NEXT;
-		off = FW_WORD_OFF + i * sizeof(__u64);
-	}
-
-	/*
-	 * One candidate word: if its lowest rule constrains none of the
-	 * selectors still to come, that rule is the verdict (fw_shared.h).
-	 */
-	if ((act & FW_LATE_SELS) && off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_L4))
-		goto word;
-
-	if (is6 && ACTIVE(FW_SEL_DST6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(key, &bm[FW_SLOT_DST], &sum,
-			     fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-				       *(__u64 *)(l3 + 32), 16), off))
-			return FW_M_NEXT;
-	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(key, &bm[FW_SLOT_DST], &sum,
-			     fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
-				       FW_TRIE_LEVELS4), off))
-			return FW_M_NEXT;
-	}
-	/* Again, for the rules that constrain the destination but no later selector. */
-	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
-	    off >= FW_WORD_OFF && fw_done_w(off, sum, FW_STAGE_DST))
-		goto word;
-	if (ACTIVE(FW_SEL_TTL) &&
-	    !fw_fold(key, &bm[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], off))
-		return FW_M_NEXT;
-	if (ACTIVE(FW_SEL_LEN) &&
-	    !fw_fold(key, &bm[FW_SLOT_LEN], &sum,
-		     fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], off))
-		return FW_M_NEXT;
-
-	if (off < FW_WORD_OFF) {
-		/* Then only the candidate words, lowest first. */
-#pragma nounroll
-		for (int it = 0; it < FW_WORDS && sum; it++) {
-			__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
-			__u64 w = ~0ULL;
-
-#pragma unroll
-			for (int s = 0; s < FW_SLOTS; s++)
-				w &= bm[s]->word[i];
-			if (w)
-				return i * 64 + fw_ctz(w);
-			sum &= sum - 1;
-		}
-		return FW_M_NEXT;
-	}
-word:
-	/* SUM is the candidate word itself: its lowest bit is the rule. */
-	return (off - FW_WORD_OFF) * 8 + fw_ctz(sum);
-}
-
-/* Word I of bitmap B in fw_words (GW); the masks are the bounds the verifier needs. */
-static __always_inline __u64 fw_wword(const __u64 *gw, __u32 b, __u32 i)
-{
-	return gw[((b & fw_words_mask) << fw_words_shift) | (i & ((1u << fw_words_shift) - 1))];
-}
-
-/*
- * Note bitmap B in its slot and AND its word W into SUM, or its class-P
- * summary while more than one word is left (W == FW_WORDS). 0 when no rule
- * is left.
- */
-static __always_inline int fw_wfold(const __u64 *gw, __u32 *slot, __u64 *sum, __u32 b, __u32 p,
-				    __u32 w)
-{
-	*slot = b;
-	*sum &= w < FW_WORDS ? fw_wword(gw, b, w) : fw_sum[p][b & (FW_FOLD_BITMAPS - 1)];
-	return *sum != 0;
-}
-
-/* With one candidate word W left, is its lowest rule done after stage K? */
-static __always_inline int fw_done_at(__u32 w, __u64 sum, int k)
-{
-	return ((sum & -sum) & fw_done[w & (FW_WORDS - 1)][k]) != 0;
-}
-
-/*
- * The lowest rule that matches, with more than 64 rules and at most
- * FW_FOLD_BITMAPS bitmaps: the folds of fw_matchn() on fw_words, with the
- * protocol and the source folded at load time. W is the candidate word, or
- * FW_WORDS while the summaries still leave more than one. Results as
- * fw_match1().
- */
-static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
-				     __u32 proto, int is6, __u32 act, __u32 *key)
-{
-	__u32 bi[FW_SLOTS], w, b = FW_NO_BITMAP;
-	__u64 sum = ~0ULL, *gw;
-
-	*key = 0;
-	gw = bpf_map_lookup_elem(&fw_words, key);
-	if (!gw)
-		return FW_M_INTERNAL;
-	w = fw_nwords == 1 ? 0 : FW_WORDS;
-#pragma unroll
-	for (int s = 0; s < FW_SLOTS; s++)
-		bi[s] = FW_BM_PROTO + proto;
-	/* With a source prefix in use, the protocol comes folded with it. */
-	if (!(is6 && ACTIVE(FW_SEL_SRC6)) && !(!is6 && ACTIVE(FW_SEL_SRC4)) &&
-	    !fw_wfold(gw, &bi[FW_SLOT_PROTO], &sum, FW_BM_PROTO + proto, proto, w))
-		return FW_M_NEXT;
-
 	if (is6 && ACTIVE(FW_SEL_SRC6)) {
 		if ((void *)(l3 + 40) > end)
 			return FW_M_INTERNAL;
@@ -607,18 +472,23 @@ static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		b = fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
 			      FW_TRIE_LEVELS4);
 	}
-	if ((is6 && ACTIVE(FW_SEL_SRC6)) || (!is6 && ACTIVE(FW_SEL_SRC4))) {
+	if (src && !mapped) {
 		/* Protocol and source in one load, and their candidate word. */
 		if (b >= FW_FOLD_BITMAPS)
 			return FW_M_NEXT;
-		bi[FW_SLOT_SRC] = b;
-		sum = fw_src[b].sum[proto];
-		w = fw_src[b].word[proto];
-		if (!sum)
+		st.bi[FW_SLOT_SRC] = b;
+		st.sum = fw_src[b].sum[proto];
+		st.w = fw_src[b].word[proto];
+		if (!st.sum)
 			return FW_M_NEXT;
-		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_SRC))
-			goto word;
+	} else if (src) {
+		/* The source often leaves one candidate word already. */
+		if (!fw_fold(gw, key, &st, FW_SLOT_SRC, b, proto, mapped) ||
+		    !fw_to_word(gw, &st, mapped))
+			return FW_M_NEXT;
 	}
+	if (src && fw_done_at(&st, FW_STAGE_SRC))
+		goto word;
 
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
@@ -626,94 +496,96 @@ static __always_inline int fw_matchw(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
 			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_L4A], &sum,
-			      fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])], proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_L4A, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])],
+			     proto, mapped))
 			return FW_M_NEXT;
-		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4A))
+		if (fw_done_at(&st, FW_STAGE_L4A))
 			goto word;
 		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_L4B], &sum,
-			      fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])], proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_L4B, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])],
+			     proto, mapped))
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_FLAGS], &sum, fw_classes[FW_CLS_FLAGS + l4[13]],
-			      proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_FLAGS, fw_classes[FW_CLS_FLAGS + l4[13]], proto,
+			     mapped))
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_WINDOW], &sum,
-			      fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_WINDOW,
+			     fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], proto, mapped))
 			return FW_M_NEXT;
 	} else {
 		if ((void *)(l4 + 2) > end)
 			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_TYPE) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_L4A], &sum, fw_classes[FW_CLS_TYPE + l4[0]], proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_L4A, fw_classes[FW_CLS_TYPE + l4[0]], proto, mapped))
 			return FW_M_NEXT;
-		if (w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4A))
+		if (fw_done_at(&st, FW_STAGE_L4A))
 			goto word;
 		if (ACTIVE(FW_SEL_CODE) &&
-		    !fw_wfold(gw, &bi[FW_SLOT_L4B], &sum, fw_classes[FW_CLS_CODE + l4[1]], proto, w))
+		    !fw_fold(gw, key, &st, FW_SLOT_L4B, fw_classes[FW_CLS_CODE + l4[1]], proto, mapped))
 			return FW_M_NEXT;
 	}
 
-	/* One candidate word left: AND that word of every slot so far, as fw_matchn(). */
-	if (w >= FW_WORDS && !(sum & (sum - 1))) {
-		w = fw_ctz(sum) & (FW_WORDS - 1);
-		sum = ~0ULL;
-#pragma unroll
-		for (int s = 0; s < FW_SLOTS; s++)
-			sum &= fw_wword(gw, bi[s], w);
-		if (!sum)
-			return FW_M_NEXT;
-	}
-	if ((act & FW_LATE_SELS) && w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_L4))
+	/*
+	 * When the source and the L4 fields leave one candidate word, switch
+	 * to it. A packet no rule matches then stops at the first selector
+	 * that rules out the last candidates, and there is no word loop.
+	 */
+	if (!fw_to_word(gw, &st, mapped))
+		return FW_M_NEXT;
+	/*
+	 * One candidate word: if its lowest rule constrains none of the
+	 * selectors still to come, that rule is the verdict (fw_shared.h).
+	 */
+	if ((act & FW_LATE_SELS) && fw_done_at(&st, FW_STAGE_L4))
 		goto word;
 
 	if (is6 && ACTIVE(FW_SEL_DST6)) {
 		if ((void *)(l3 + 40) > end)
 			return FW_M_INTERNAL;
-		if (!fw_wfold(gw, &bi[FW_SLOT_DST], &sum,
-			      fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-					*(__u64 *)(l3 + 32), 16), proto, w))
+		if (!fw_fold(gw, key, &st, FW_SLOT_DST,
+			     fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
+				       *(__u64 *)(l3 + 32), 16), proto, mapped))
 			return FW_M_NEXT;
 	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
 		if ((void *)(l3 + 20) > end)
 			return FW_M_INTERNAL;
-		if (!fw_wfold(gw, &bi[FW_SLOT_DST], &sum,
-			      fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
-					FW_TRIE_LEVELS4), proto, w))
+		if (!fw_fold(gw, key, &st, FW_SLOT_DST,
+			     fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
+				       FW_TRIE_LEVELS4), proto, mapped))
 			return FW_M_NEXT;
 	}
+	/* Again, for the rules that constrain the destination but no later selector. */
 	if ((ACTIVE(FW_SEL_DST4) || ACTIVE(FW_SEL_DST6)) && (ACTIVE(FW_SEL_TTL) || ACTIVE(FW_SEL_LEN)) &&
-	    w < FW_WORDS && fw_done_at(w, sum, FW_STAGE_DST))
+	    fw_done_at(&st, FW_STAGE_DST))
 		goto word;
 	if (ACTIVE(FW_SEL_TTL) &&
-	    !fw_wfold(gw, &bi[FW_SLOT_TTL], &sum, fw_classes[FW_CLS_TTL + pkt->ttl], proto, w))
+	    !fw_fold(gw, key, &st, FW_SLOT_TTL, fw_classes[FW_CLS_TTL + pkt->ttl], proto, mapped))
 		return FW_M_NEXT;
 	if (ACTIVE(FW_SEL_LEN) &&
-	    !fw_wfold(gw, &bi[FW_SLOT_LEN], &sum,
-		      fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], proto, w))
+	    !fw_fold(gw, key, &st, FW_SLOT_LEN,
+		     fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)], proto, mapped))
 		return FW_M_NEXT;
 
-	if (w >= FW_WORDS) {
+	if (st.w >= FW_WORDS) {
 		/* Then only the candidate words, lowest first. */
 #pragma nounroll
-		for (int it = 0; it < FW_WORDS && sum; it++) {
-			__u32 i = fw_ctz(sum) & (FW_WORDS - 1);
+		for (int it = 0; it < FW_WORDS && st.sum; it++) {
+			__u32 i = fw_ctz(st.sum) & (FW_WORDS - 1);
 			__u64 x = ~0ULL;
 
 #pragma unroll
 			for (int s = 0; s < FW_SLOTS; s++)
-				x &= fw_wword(gw, bi[s], i);
+				x &= fw_word(gw, &st, s, i, mapped);
 			if (x)
 				return i * 64 + fw_ctz(x);
-			sum &= sum - 1;
+			st.sum &= st.sum - 1;
 		}
 		return FW_M_NEXT;
 	}
 word:
 	/* SUM is the candidate word itself: its lowest bit is the rule. */
-	return (w & (FW_WORDS - 1)) * 64 + fw_ctz(sum);
+	return (st.w & (FW_WORDS - 1)) * 64 + fw_ctz(st.sum);
 }
 
 /*
@@ -728,8 +600,8 @@ static __always_inline int fw_match(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 
 {
 #define FW_MATCH_AS(p, is6)                                                   \
 	(fw_word1_n ? fw_match1(pkt, l3, l4, end, p, is6, act) :               \
-	 fw_words_on ? fw_matchw(pkt, l3, l4, end, p, is6, act, key) :         \
-		      fw_matchn(pkt, l3, l4, end, p, is6, act, key))
+	 fw_words_on ? fw_matchg(pkt, l3, l4, end, p, is6, act, key, 0) :      \
+		      fw_matchg(pkt, l3, l4, end, p, is6, act, key, 1))
 	int is6 = pkt->eth_proto == ETH_P_IPV6;
 
 	switch (pkt->l4_proto) {
