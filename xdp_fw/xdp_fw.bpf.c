@@ -197,6 +197,33 @@ static __always_inline __u32 fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1, int 
 }
 
 /*
+ * The bitmap of the packet's source (DST 0) or destination (DST 1) prefix,
+ * walked on fw_trie1 only with TRIE1 (fw_match1()), or FW_NO_BITMAP when the
+ * IP header is cut short, which the root's checks rule out. Unaligned loads
+ * are fine on the targets XDP runs on; the JIT keeps them single loads.
+ */
+static __always_inline __u32 fw_addr_bitmap(__u32 *key, __u8 *l3, void *end, int is6, int dst,
+					    const int trie1)
+{
+	int t = (is6 ? FW_SEL_SRC6 : FW_SEL_SRC4) + dst - FW_SEL_FIRST_TRIE;
+	__u64 w0, w1 = 0;
+	int levels = 16;
+
+	if (is6) {
+		if ((void *)(l3 + 40) > end)
+			return FW_NO_BITMAP;
+		w0 = *(__u64 *)(l3 + (dst ? 24 : 8));
+		w1 = *(__u64 *)(l3 + (dst ? 32 : 16));
+	} else {
+		if ((void *)(l3 + 20) > end)
+			return FW_NO_BITMAP;
+		w0 = *(__u32 *)(l3 + (dst ? 16 : 12));
+		levels = FW_TRIE_LEVELS4;
+	}
+	return trie1 ? fw_prefix1(t, w0, w1, levels) : fw_prefix(key, t, w0, w1, levels);
+}
+
+/*
  * Index of the lowest set bit of a non-zero word, by de Bruijn
  * multiplication: isolate the bit, multiply, and look the top six bits up.
  * A short dependency chain (no branch, one multiply, one load), where a
@@ -269,19 +296,10 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 
 	if (!sum)
 		return FW_M_NEXT;
-	if (is6 && ACTIVE(FW_SEL_SRC6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
-					      *(__u64 *)(l3 + 16), 16)))
-			return FW_M_NEXT;
-	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12),
-					      0, FW_TRIE_LEVELS4)))
-			return FW_M_NEXT;
-	}
+	/* FW_NO_BITMAP reads a zero word (fw_fold1()): no rule. */
+	if ((is6 ? ACTIVE(FW_SEL_SRC6) : ACTIVE(FW_SEL_SRC4)) &&
+	    !fw_fold1(&sum, fw_addr_bitmap((void *)0, l3, end, is6, 0, 1)))
+		return FW_M_NEXT;
 	if (FW_DONE1(sum, FW_STAGE_SRC))
 		return fw_ctz(sum);
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
@@ -314,19 +332,9 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	}
 	if (FW_DONE1(sum, FW_STAGE_L4))
 		return fw_ctz(sum);
-	if (is6 && ACTIVE(FW_SEL_DST6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-					      *(__u64 *)(l3 + 32), 16)))
-			return FW_M_NEXT;
-	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold1(&sum, fw_prefix1(FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16),
-					      0, FW_TRIE_LEVELS4)))
-			return FW_M_NEXT;
-	}
+	if ((is6 ? ACTIVE(FW_SEL_DST6) : ACTIVE(FW_SEL_DST4)) &&
+	    !fw_fold1(&sum, fw_addr_bitmap((void *)0, l3, end, is6, 1, 1)))
+		return FW_M_NEXT;
 	if (FW_DONE1(sum, FW_STAGE_DST))
 		return fw_ctz(sum);
 	if (ACTIVE(FW_SEL_TTL) && !fw_fold1(&sum, fw_classes[FW_CLS_TTL + pkt->ttl]))
@@ -457,21 +465,11 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	}
 
 	/*
-	 * Unaligned loads are fine on the targets XDP runs on; the JIT keeps
-	 * them single loads. The destination comes after the L4 fields: on the
-	 * protected host most traffic goes to the prefixes the rules name.
+	 * The destination comes after the L4 fields: on the protected host
+	 * most traffic goes to the prefixes the rules name.
 	 */
-	if (is6 && ACTIVE(FW_SEL_SRC6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		b = fw_prefix(key, FW_SEL_SRC6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 8),
-			      *(__u64 *)(l3 + 16), 16);
-	} else if (!is6 && ACTIVE(FW_SEL_SRC4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		b = fw_prefix(key, FW_SEL_SRC4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 12), 0,
-			      FW_TRIE_LEVELS4);
-	}
+	if (src)
+		b = fw_addr_bitmap(key, l3, end, is6, 0, 0);
 	if (src && !mapped) {
 		/* Protocol and source in one load, and their candidate word. */
 		if (b >= FW_FOLD_BITMAPS)
@@ -540,19 +538,9 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	if ((act & FW_LATE_SELS) && fw_done_at(&st, FW_STAGE_L4))
 		goto word;
 
-	if (is6 && ACTIVE(FW_SEL_DST6)) {
-		if ((void *)(l3 + 40) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(gw, key, &st, FW_SLOT_DST,
-			     fw_prefix(key, FW_SEL_DST6 - FW_SEL_FIRST_TRIE, *(__u64 *)(l3 + 24),
-				       *(__u64 *)(l3 + 32), 16), proto, mapped))
-			return FW_M_NEXT;
-	} else if (!is6 && ACTIVE(FW_SEL_DST4)) {
-		if ((void *)(l3 + 20) > end)
-			return FW_M_INTERNAL;
-		if (!fw_fold(gw, key, &st, FW_SLOT_DST,
-			     fw_prefix(key, FW_SEL_DST4 - FW_SEL_FIRST_TRIE, *(__u32 *)(l3 + 16), 0,
-				       FW_TRIE_LEVELS4), proto, mapped))
+	if (is6 ? ACTIVE(FW_SEL_DST6) : ACTIVE(FW_SEL_DST4)) {
+		b = fw_addr_bitmap(key, l3, end, is6, 1, 0);
+		if (b == FW_NO_BITMAP || !fw_fold(gw, key, &st, FW_SLOT_DST, b, proto, mapped))
 			return FW_M_NEXT;
 	}
 	/* Again, for the rules that constrain the destination but no later selector. */
