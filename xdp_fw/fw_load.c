@@ -183,7 +183,8 @@ static int trie1_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 }
 
 /*
- * The fw_words path, for more than 64 rules and at most FW_FOLD_BITMAPS
+ * The fw_words path, for a rule set the rule-word path does not take (more
+ * than 64 rules, or tries too big for fw_trie1) with at most FW_FOLD_BITMAPS
  * bitmaps: size fw_words for the bitmaps, a power of two of them, each a
  * power of two of words. Before load. Returns whether the path is on.
  */
