@@ -10,8 +10,8 @@
  * left, it ANDs the rule words directly. Three paths, chosen at load time:
  * fw_match1() (up to 64 rules), and fw_matchg() built for up to
  * FW_FOLD_BITMAPS bitmaps (the rule words in one map value) or for more
- * (each bitmap looked up in a map). No helper is called on the way (array lookups are inlined by the
- * verifier).
+ * (each bitmap looked up in a map). No helper is called on the way (array
+ * lookups are inlined by the verifier).
  *
  * One loaded instance serves one rule set (a "generation"): its maps and its
  * .rodata constants are built for it, and an update swaps the whole instance
@@ -61,12 +61,13 @@ __u64 fw_word1[FW_WORD1_MAX];
 __u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
 /*
  * The fw_words path (fw_matchg()), with at most FW_FOLD_BITMAPS bitmaps.
- * fw_sum: the summary of protocol class p of each bitmap. fw_src_sum and
- * fw_src_word: the protocol class and the source prefix folded at load time,
- * per class and source bitmap: the candidate word's index (FW_WORDS: more
- * than one word is left) and that word ANDed, or the summaries ANDed. So
- * the first two folds of a packet are one load, and the common switch to one
- * word needs no lowest-bit search on the way.
+ * fw_sum: the summary of protocol class p of each bitmap. fw_src: the
+ * protocol class and the source prefix folded at load time, per source
+ * bitmap and class (struct fw_src_fold, one cache line per bitmap): the
+ * candidate word's index (FW_WORDS: more than one word is left) and that
+ * word ANDed, or the summaries ANDed. So the first two folds of a packet
+ * are one load, and the common switch to one word needs no lowest-bit
+ * search on the way.
  */
 __u64 fw_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
 struct fw_src_fold fw_src[FW_FOLD_BITMAPS];
@@ -137,9 +138,10 @@ struct {
 #define ACTIVE(sel) (act & (1u << (sel)))
 
 /*
- * Every lookup goes through the one key slot on the stack (KEY, K): clang
- * does not share the slots of inlined locals well, and the 16-level IPv6
- * walks would not fit in 512 bytes otherwise.
+ * The match functions pass every map lookup the one key slot on the stack
+ * that xdp_fw() owns (KEY, K): clang does not share the slots of inlined
+ * locals well, and the 16-level IPv6 walks would not fit in 512 bytes
+ * otherwise.
  */
 
 /* Not a bitmap index: a trie lookup failed (cannot happen with the loader's tables). */
