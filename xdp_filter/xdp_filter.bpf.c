@@ -106,8 +106,7 @@ struct {
 
 static __always_inline __u32 filter_count(__u32 idx, __u32 reason)
 {
-	__u32 key = 0;
-	struct filter_stats *st = bpf_map_lookup_elem(&filter_stats, &key);
+	struct filter_stats *st = bpf_map_lookup_elem(&filter_stats, ECBPF_KEY0);
 
 	if (st && idx < FILTER_C_MAX)
 		st->count[idx]++;
@@ -122,9 +121,7 @@ static __always_inline int hint_set(const __u64 *bits, __u32 bucket)
 
 static __always_inline struct filter_config *filter_cfg_get(void)
 {
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(&filter_cfg, &key);
+	return bpf_map_lookup_elem(&filter_cfg, ECBPF_KEY0);
 }
 
 static __always_inline __u32 reason_action(__u32 reason)
@@ -147,8 +144,7 @@ static __always_inline __u32 reason_action(__u32 reason)
  */
 static __always_inline int ptb_budget(__u32 max_pps)
 {
-	__u32 key = 0;
-	struct filter_ptb_rate *r = bpf_map_lookup_elem(&filter_ptb_rate, &key);
+	struct filter_ptb_rate *r = bpf_map_lookup_elem(&filter_ptb_rate, ECBPF_KEY0);
 	__u64 now, start;
 
 	if (!r || !max_pps)

@@ -226,7 +226,8 @@ static __always_inline int parse_fast(void *data, void *end, struct ecbpf_pkt *p
 	if (proto == IPPROTO_TCP && ((struct tcphdr *)(ip + 1))->doff != 5)
 		return 0;
 	/* struct ecbpf_pkt as three little-endian words; see shared.h. */
-	out[0] = (__u64)(end - data) | (14ULL << 32) | (34ULL << 48);
+	out[0] = (__u64)(end - data) | ((__u64)ECBPF_FAST_L3_OFF << 32) |
+		 ((__u64)ECBPF_FAST_L4_OFF << 48);
 	out[1] = ETH_P_IP;
 	out[2] = ((__u64)proto << 8) | ((__u64)ip->ttl << 24) | (20ULL << 32);
 	return 1;

@@ -114,6 +114,10 @@ struct ecbpf_pkt {
 };
 _Static_assert(sizeof(struct ecbpf_pkt) == 24, "ecbpf_pkt layout");
 
+/* Header offsets of the common frame, untagged IPv4 without options: the root's fast parse. */
+#define ECBPF_FAST_L3_OFF 14
+#define ECBPF_FAST_L4_OFF 34
+
 /*
  * ecbpf_scratch (per CPU, one entry): the parse context of the packet being
  * processed. Only the root writes it; user space never does, so a counter

@@ -31,6 +31,13 @@
 
 /* Set by the loader through the skeleton before load; -1 is the root. */
 const volatile __s32 ecbpf_slot = -1;
+/*
+ * The key of the one-entry maps, passed from .rodata: an inlined lookup
+ * then loads it from there, where a key on the stack is stored and loaded
+ * back first, on the way to every per-packet pointer.
+ */
+const volatile __u32 ecbpf_key0 = 0;
+#define ECBPF_KEY0 ((void *)&ecbpf_key0)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -109,9 +116,7 @@ static __always_inline void ecbpf_tail_call_static(void *ctx, void *map, const _
 
 static __always_inline struct ecbpf_scratch *ecbpf_scratch_get(void)
 {
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(&ecbpf_scratch, &key);
+	return bpf_map_lookup_elem(&ecbpf_scratch, ECBPF_KEY0);
 }
 
 /* The root's parse result for the current packet; NULL only if the map is missing. */
@@ -124,9 +129,7 @@ static __always_inline struct ecbpf_pkt *ecbpf_pkt_get(void)
 
 static __always_inline struct ecbpf_cfg *ecbpf_cfg_get(void)
 {
-	__u32 key = 0;
-
-	return bpf_map_lookup_elem(&ecbpf_cfg, &key);
+	return bpf_map_lookup_elem(&ecbpf_cfg, ECBPF_KEY0);
 }
 
 static __always_inline __u32 ecbpf_action_idx(__u32 action)
@@ -171,8 +174,8 @@ static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_sampler_state *s,
 static __always_inline void ecbpf_sample_offer(struct xdp_md *ctx, __u32 action, __u32 reason,
 					       __u64 meta, __u8 flags, __u64 len)
 {
-	__u32 key = 0, rate, count;
-	struct ecbpf_sampler_state *s = bpf_map_lookup_elem(&ecbpf_sampler, &key);
+	struct ecbpf_sampler_state *s = bpf_map_lookup_elem(&ecbpf_sampler, ECBPF_KEY0);
+	__u32 rate, count;
 	struct ecbpf_cfg *cfg;
 	__u64 cap;
 	long err;
