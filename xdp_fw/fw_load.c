@@ -289,8 +289,17 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 		err = bpf_map__set_max_entries(skel->maps.fw_trie,
 					       (skel->rodata->fw_trie1_on ? 1 : c->trie_nodes) *
 						       FW_TRIE_STRIDE);
-	if (!err)
-		err = bpf_map__set_max_entries(skel->maps.fw_hits, at_least_one(rs->n));
+	if (!err) {
+		/* One value of counters, a power of two of them, for the program's mask. */
+		_Static_assert(FW_MAX_RULES * sizeof(uint64_t) <= 32768,
+			       "fw_hits fits a per-CPU value (PCPU_MIN_UNIT_SIZE)");
+		uint32_t m = 1;
+
+		while (m < (uint32_t)rs->n)
+			m <<= 1;
+		skel->rodata->fw_hits_mask = m - 1;
+		err = bpf_map__set_value_size(skel->maps.fw_hits, m * sizeof(uint64_t));
+	}
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.fw_rule_base, at_least_one(rs->n));
 	if (!err)
@@ -365,22 +374,31 @@ void fw_gen_destroy(struct xdp_fw *skel)
 
 int fw_hits_read(int hits_fd, int n, uint64_t *out)
 {
+	struct bpf_map_info info = {};
+	uint32_t info_len = sizeof(info), key = 0;
 	int ncpus = ecbpf_ncpus();
 	uint64_t *vals;
+	size_t per;
 
 	if (ncpus < 0)
 		return ncpus;
-	vals = calloc((size_t)ncpus, sizeof(*vals));
+	if (bpf_obj_get_info_by_fd(hits_fd, &info, &info_len))
+		return -errno;
+	/* One per-CPU value: the counters of every rule, CPU after CPU. */
+	per = info.value_size / sizeof(*vals);
+	if (per < (size_t)n)
+		return -EINVAL;
+	vals = calloc((size_t)ncpus * per, sizeof(*vals));
 	if (!vals)
 		return -ENOMEM;
-	for (uint32_t r = 0; r < (uint32_t)n; r++) {
+	if (bpf_map_lookup_elem(hits_fd, &key, vals)) {
+		free(vals);
+		return -errno;
+	}
+	for (int r = 0; r < n; r++) {
 		out[r] = 0;
-		if (bpf_map_lookup_elem(hits_fd, &r, vals)) {
-			free(vals);
-			return -errno;
-		}
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			out[r] += vals[cpu];
+			out[r] += vals[(size_t)cpu * per + r];
 	}
 	free(vals);
 	return 0;

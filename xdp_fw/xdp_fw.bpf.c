@@ -35,6 +35,7 @@ const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchg()) */
 const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
 const volatile __u32 fw_words_shift;		/* fw_words: log2 of the words per bitmap */
 const volatile __u64 fw_done[FW_WORDS][FW_STAGES];	/* fw_shared.h, the early verdict */
+const volatile __u32 fw_hits_mask;		/* fw_hits: counters, less one (a power of two) */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
 /*
@@ -102,11 +103,16 @@ struct {
 	__type(value, __u32);
 } fw_trie SEC(".maps");
 
+/*
+ * The hits of every rule, per CPU, in one value (rule r at r & fw_hits_mask):
+ * its lookup does not wait for the rule number, and only the counter's
+ * address does. Sized by the loader (no BTF type), at most 32 KiB.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);			/* one per rule */
-	__type(key, __u32);
-	__type(value, __u64);
+	__uint(max_entries, 1);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u64));	/* sized by the loader */
 } fw_hits SEC(".maps");
 
 /* User-space only: the generation's identity, hit bases and canonical text. */
@@ -446,8 +452,7 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	__u64 *gw = NULL;
 
 	if (!mapped) {
-		*key = 0;
-		gw = bpf_map_lookup_elem(&fw_words, key);
+		gw = bpf_map_lookup_elem(&fw_words, ECBPF_KEY0);
 		if (!gw)
 			return FW_M_INTERNAL;
 	}
@@ -615,6 +620,7 @@ int xdp_fw(struct xdp_md *ctx)
 	void *end = (void *)(long)ctx->data_end;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
 	int rule, reason = ECBPF_R_INTERNAL;
+	__u8 *l3, *l4;
 	__u32 key;
 	__u64 *hits;
 
@@ -624,8 +630,21 @@ int xdp_fw(struct xdp_md *ctx)
 	if ((pkt->flags & ECBPF_PKT_F_FRAG) || !pkt->l4_off)
 		goto next;
 
-	rule = fw_match(pkt, data + (pkt->l3_off & 0xff), data + (pkt->l4_off & 0xfff), end,
-			fw_active, &key);
+	/*
+	 * The headers of the common frame (untagged IPv4 without options) at
+	 * constant offsets, taken by a branch: the match's first loads then do
+	 * not wait for the offsets to come from the per-CPU map, since the
+	 * branch is predicted. The empty asm keeps clang from folding the two
+	 * ways into the one that waits.
+	 */
+	l3 = data + ECBPF_FAST_L3_OFF;
+	l4 = data + ECBPF_FAST_L4_OFF;
+	if (pkt->l3_off != ECBPF_FAST_L3_OFF || pkt->l4_off != ECBPF_FAST_L4_OFF) {
+		l3 = data + (pkt->l3_off & 0xff);
+		l4 = data + (pkt->l4_off & 0xfff);
+		asm volatile("" : "+r"(l3), "+r"(l4));
+	}
+	rule = fw_match(pkt, l3, l4, end, fw_active, &key);
 	if (rule == FW_M_NEXT)
 		goto next;
 	if (rule < 0) {
@@ -633,10 +652,9 @@ int xdp_fw(struct xdp_md *ctx)
 			reason = ECBPF_R_L4_TRUNC;
 		goto abort;
 	}
-	key = rule;
-	hits = bpf_map_lookup_elem(&fw_hits, &key);
+	hits = bpf_map_lookup_elem(&fw_hits, ECBPF_KEY0);
 	if (hits)
-		*hits += 1;
+		hits[rule & fw_hits_mask] += 1;
 	return ecbpf_verdict(ctx, XDP_DROP, ECBPF_R_FW_RULE, rule + 1);
 abort:
 	/* Cannot happen after the root's checks; kept for the verifier and for safety. */

@@ -21,7 +21,7 @@ const struct component_counters metrics_components[] = {
 	  .names = filter_names, .help = "xdp_filter counter" },
 	/* xdp_fw pins nothing: its maps are found through its program (FW_PROG_NAME). */
 	{ .prog = "xdp_fw", .map = "fw_hits", .prefix = "ecbpf_fw_rule_hits",
-	  .key_label = "rule", .key_offset = 1, .base_map = "fw_rule_base",
+	  .key_label = "rule", .key_offset = 1, .base_map = "fw_rule_base", .in_one_value = true,
 	  .help = "Packets matched by an xdp_fw rule (numbered from 1, as in xdp_fw --stats)" },
 	{}
 };
@@ -370,6 +370,46 @@ static uint64_t base_count(int base_fd, const void *key)
 	return v[0];
 }
 
+/*
+ * A map of one per-CPU entry whose value is a 64-bit counter per key (key i
+ * at i * 8), with BASE_FD's counts added: one sample per non-zero key.
+ */
+static int one_value_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
+			     const struct component_counters *cc, int fd,
+			     const struct bpf_map_info *info, int base_fd)
+{
+	int ncpu = map_percpu(info->type) ? ecbpf_ncpus() : 1, fam, err = 0;
+	size_t per = info->value_size / 8;
+	char name[128], keystr[40];
+	uint32_t key = 0;
+	uint64_t *vals;
+
+	if (ncpu < 0)
+		return ncpu;
+	vals = calloc((size_t)ncpu * per, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(fd, &key, vals)) {
+		err = -errno;
+		goto out;
+	}
+	counter_name(name, sizeof(name), cc->prefix, "");
+	fam = metrics_family(m, name, METRIC_COUNTER, cc->help);
+	for (key = 0; key < per && !err; key++) {
+		uint64_t sum = base_count(base_fd, &key);
+
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[(size_t)c * per + key];
+		if (!sum)
+			continue;
+		key_string(&key, sizeof(key), cc->key_offset, keystr, sizeof(keystr));
+		err = metrics_add(m, fam, sum, "interface", ifc->name, cc->key_label, keystr, NULL);
+	}
+out:
+	free(vals);
+	return err;
+}
+
 static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 			     const struct component_counters *cc)
 {
@@ -391,7 +431,7 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 		err = -errno;
 		goto out;
 	}
-	n = counter_fields(&info, cc->names, fields);
+	n = cc->in_one_value ? 1 : counter_fields(&info, cc->names, fields);
 	if (n <= 0)
 		goto out;
 	if (cc->base_map) {
@@ -403,6 +443,12 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 			close(base_fd);
 			base_fd = -1;
 		}
+	}
+	if (cc->in_one_value) {
+		err = info.key_size == sizeof(uint32_t) && info.value_size % 8 == 0 ?
+			      one_value_metrics(m, ifc, cc, fd, &info, base_fd) :
+			      -EINVAL;
+		goto out;
 	}
 	ncpu = map_percpu(info.type) ? ecbpf_ncpus() : 1;
 	stride = (info.value_size + 7) / 8 * 8;
