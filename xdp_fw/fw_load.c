@@ -185,24 +185,22 @@ static int trie1_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 /*
  * The fw_words path, for a rule set the rule-word path does not take (more
  * than 64 rules, or tries too big for fw_trie1) with at most FW_FOLD_BITMAPS
- * bitmaps: size fw_words for the bitmaps, a power of two of them, each a
- * power of two of words. Before load. Returns whether the path is on.
+ * bitmaps: size fw_words for the bitmaps, a power of two of them, each
+ * FW_WORDS words, so that the program indexes it with constant shifts.
+ * Before load. Returns whether the path is on.
  */
 static bool words_setup(struct xdp_fw *skel, const struct fw_compiled *c)
 {
-	uint32_t cap = 1, shift = 0;
+	uint32_t cap = 1;
 
 	if (skel->rodata->fw_word1_n || c->nbitmaps > FW_FOLD_BITMAPS)
 		return false;
 	while (cap < (uint32_t)c->nbitmaps)
 		cap *= 2;
-	while ((1 << shift) < c->nwords)
-		shift++;
-	if (bpf_map__set_value_size(skel->maps.fw_words, (cap << shift) * sizeof(__u64)))
+	if (bpf_map__set_value_size(skel->maps.fw_words, cap * FW_WORDS * sizeof(__u64)))
 		return false;
 	skel->rodata->fw_words_on = 1;
 	skel->rodata->fw_words_mask = cap - 1;
-	skel->rodata->fw_words_shift = shift;
 	return true;
 }
 
@@ -215,7 +213,7 @@ static bool words_setup(struct xdp_fw *skel, const struct fw_compiled *c)
 static int words_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 {
 	uint32_t size = bpf_map__value_size(skel->maps.fw_words), key = 0;
-	int shift = skel->rodata->fw_words_shift, err = 0;
+	int err = 0;
 	__u64 *v = calloc(1, size);
 
 	if (!v)
@@ -223,7 +221,7 @@ static int words_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 	for (int b = 0; b < c->nbitmaps; b++) {
 		const struct fw_bitmap *x = &c->bitmaps[b];
 
-		memcpy(&v[(size_t)b << shift], x->word, c->nwords * sizeof(__u64));
+		memcpy(&v[(size_t)b * FW_WORDS], x->word, c->nwords * sizeof(__u64));
 		for (int p = 0; p < FW_PROTO_MAX; p++) {
 			const struct fw_bitmap *pb = &c->bitmaps[FW_BM_PROTO + p];
 			__u64 sum = pb->summary[p] & x->summary[p];
@@ -236,6 +234,8 @@ static int words_fill(struct xdp_fw *skel, const struct fw_compiled *c)
 			skel->bss->fw_sum[p][b] = x->summary[p];
 			skel->bss->fw_src[b].sum[p] = sum;
 			skel->bss->fw_src[b].word[p] = w;
+			if (w < FW_WORDS && (sum & -sum & c->done[FW_STAGE_SRC][w]))
+				skel->bss->fw_src[b].done |= 1u << p;
 		}
 	}
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.fw_words), &key, v, BPF_ANY))

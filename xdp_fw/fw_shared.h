@@ -112,11 +112,14 @@ _Static_assert(FW_PROTO_MAX <= FW_SUMMARIES, "one summary per protocol class");
  * fw_src (xdp_fw.bpf.c), per bitmap, for the fw_words path: protocol class
  * p folded with the bitmap as a source prefix. word[p]: the one word the two
  * summaries leave (FW_WORDS: more than one), sum[p]: that word of the two
- * bitmaps ANDed (or the summaries ANDed). One cache line per bitmap.
+ * bitmaps ANDed (or the summaries ANDed), bit p of done: that word's lowest
+ * rule is the verdict already (the early verdict above, after FW_STAGE_SRC).
+ * One cache line per bitmap.
  */
 struct fw_src_fold {
 	__u64 sum[FW_PROTO_MAX];
 	__u8 word[FW_PROTO_MAX];
+	__u8 done;
 } __attribute__((aligned(64)));
 _Static_assert(sizeof(struct fw_src_fold) == 64, "fw_src_fold layout");
 

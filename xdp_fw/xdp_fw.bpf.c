@@ -33,7 +33,6 @@ const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
 const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_trie1 */
 const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchg()) */
 const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
-const volatile __u32 fw_words_shift;		/* fw_words: log2 of the words per bitmap */
 const volatile __u64 fw_done[FW_WORDS][FW_STAGES];	/* fw_shared.h, the early verdict */
 const volatile __u32 fw_hits_mask;		/* fw_hits: counters, less one (a power of two) */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
@@ -66,9 +65,9 @@ __u32 fw_trie1[FW_TRIE1_NODES * FW_TRIE_STRIDE];
  * protocol class and the source prefix folded at load time, per source
  * bitmap and class (struct fw_src_fold, one cache line per bitmap): the
  * candidate word's index (FW_WORDS: more than one word is left) and that
- * word ANDed, or the summaries ANDed. So the first two folds of a packet
- * are one load, and the common switch to one word needs no lowest-bit
- * search on the way.
+ * word ANDed, or the summaries ANDed, and whether that word's lowest rule
+ * is the verdict already. So the first two folds of a packet are one load,
+ * and the common switch to one word needs no lowest-bit search on the way.
  */
 __u64 fw_sum[FW_PROTO_MAX][FW_FOLD_BITMAPS];
 struct fw_src_fold fw_src[FW_FOLD_BITMAPS];
@@ -85,7 +84,7 @@ struct {
 
 /*
  * The fw_words path: the rule words of every bitmap in one map value, bitmap
- * b's word i at (b << fw_words_shift) | i. One lookup per packet; then every
+ * b's word i at b * FW_WORDS + i. One lookup per packet; then every
  * fold is a plain load, with no helper call on the way for clang to keep
  * values across. Sized by the loader (no BTF type, so the size can change).
  */
@@ -358,7 +357,7 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
  * two builds chosen at load time by MAPPED, a constant in each copy:
  *   0: fw_words_on, at most FW_FOLD_BITMAPS bitmaps. Their rule words are in
  *      one fw_words value (GW, looked up once), bitmap b's word i at
- *      (b << fw_words_shift) | i, and their summaries in fw_sum: every fold
+ *      b * FW_WORDS + i, and their summaries in fw_sum: every fold
  *      is a plain load. The protocol comes folded with the source (fw_src).
  *   1: every bitmap looked up in the fw_bitmaps map.
  * The state: the bitmap of each slot (BI on fw_words, BM, looked up once,
@@ -378,8 +377,7 @@ static __always_inline __u64 fw_word(const __u64 *gw, const struct fw_fold_state
 {
 	if (mapped)
 		return st->bm[s]->word[i & (FW_WORDS - 1)];
-	return gw[((st->bi[s] & fw_words_mask) << fw_words_shift) |
-		  (i & ((1u << fw_words_shift) - 1))];
+	return gw[(st->bi[s] & fw_words_mask) * FW_WORDS | (i & (FW_WORDS - 1))];
 }
 
 /*
@@ -486,14 +484,16 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		st.w = fw_src[b].word[proto];
 		if (!st.sum)
 			return FW_M_NEXT;
+		if (fw_src[b].done & (1u << proto))
+			goto word;
 	} else if (src) {
 		/* The source often leaves one candidate word already. */
 		if (!fw_fold(gw, key, &st, FW_SLOT_SRC, b, proto, mapped) ||
 		    !fw_to_word(gw, &st, mapped))
 			return FW_M_NEXT;
+		if (fw_done_at(&st, FW_STAGE_SRC))
+			goto word;
 	}
-	if (src && fw_done_at(&st, FW_STAGE_SRC))
-		goto word;
 
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
