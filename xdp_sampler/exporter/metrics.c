@@ -445,9 +445,10 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 		}
 	}
 	if (cc->in_one_value) {
-		err = info.key_size == sizeof(uint32_t) && info.value_size % 8 == 0 ?
-			      one_value_metrics(m, ifc, cc, fd, &info, base_fd) :
-			      -EINVAL;
+		/* Another layout (an older program) has no metrics rather than wrong ones. */
+		if (info.max_entries == 1 && info.key_size == sizeof(uint32_t) &&
+		    info.value_size % 8 == 0)
+			err = one_value_metrics(m, ifc, cc, fd, &info, base_fd);
 		goto out;
 	}
 	ncpu = map_percpu(info.type) ? ecbpf_ncpus() : 1;
