@@ -290,10 +290,13 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 					       (skel->rodata->fw_trie1_on ? 1 : c->trie_nodes) *
 						       FW_TRIE_STRIDE);
 	if (!err) {
-		/* One value of counters, a power of two of them, for the program's mask. */
+		/*
+		 * One value of counters: 64 slots per rule word (fw_hit_slot()),
+		 * a power of two of them for the program's mask.
+		 */
 		_Static_assert(FW_MAX_RULES * sizeof(uint64_t) <= 32768,
 			       "fw_hits fits a per-CPU value (PCPU_MIN_UNIT_SIZE)");
-		uint32_t m = 1;
+		uint32_t m = 64;
 
 		while (m < (uint32_t)rs->n)
 			m <<= 1;
@@ -384,9 +387,9 @@ int fw_hits_read(int hits_fd, int n, uint64_t *out)
 		return ncpus;
 	if (bpf_obj_get_info_by_fd(hits_fd, &info, &info_len))
 		return -errno;
-	/* One per-CPU value: the counters of every rule, CPU after CPU. */
+	/* One per-CPU value: the counters of every rule (fw_hit_slot()), CPU after CPU. */
 	per = info.value_size / sizeof(*vals);
-	if (info.max_entries != 1 || per < (size_t)n)
+	if (info.max_entries != 1 || per < 64 || per < (size_t)n)
 		return -EINVAL;
 	vals = calloc((size_t)ncpus * per, sizeof(*vals));
 	if (!vals)
@@ -398,7 +401,7 @@ int fw_hits_read(int hits_fd, int n, uint64_t *out)
 	for (int r = 0; r < n; r++) {
 		out[r] = 0;
 		for (int cpu = 0; cpu < ncpus; cpu++)
-			out[r] += vals[(size_t)cpu * per + r];
+			out[r] += vals[(size_t)cpu * per + fw_hit_slot(r)];
 	}
 	free(vals);
 	return 0;

@@ -165,6 +165,28 @@ struct fw_info {
 };
 _Static_assert(sizeof(struct fw_info) == 24, "fw_info layout");
 
+/*
+ * fw_hits: per CPU, one value of 64-bit counters, a power of two of them.
+ * The counter of rule r (0-based) sits in the 64 slots of r's bitmap word,
+ * at the de Bruijn hash of r's bit: the program gets that hash from the
+ * candidate word with a multiply and a shift, so finding the counter needs
+ * no table load after the match (the rule number, which does, is worked out
+ * off that path). A bijection on every word's 64 slots.
+ */
+#define FW_DEBRUIJN 0x03f79d71b4cb0a89ULL
+
+/* The de Bruijn hash of the lowest set bit of X (non-zero): 0..63, one per bit. */
+static inline __u32 fw_bit_hash(__u64 x)
+{
+	return ((x & -x) * FW_DEBRUIJN) >> 58;
+}
+
+/* fw_hits slot of rule R (0-based). */
+static inline __u32 fw_hit_slot(__u32 r)
+{
+	return (r & ~63u) | fw_bit_hash(1ULL << (r & 63));
+}
+
 /* fw_rule_base (per rule, user space only): hits carried over from earlier generations. */
 struct fw_rule_base {
 	__u64 hits;

@@ -22,8 +22,15 @@
 #include <linux/in.h>
 #include <linux/in6.h>
 #include <bpf/bpf_helpers.h>
-#include <ecbpf/slot.bpf.h>
 #include "fw_shared.h"
+
+/*
+ * A drop passes the rule's fw_hits slot as its metadata (xdp_fw()); samples
+ * show the rule number, worked out only for a sample.
+ */
+static __always_inline __u64 fw_sample_meta(__u32 reason, __u64 meta);
+#define ECBPF_SAMPLE_META(reason, meta) fw_sample_meta(reason, meta)
+#include <ecbpf/slot.bpf.h>
 
 /* Set by the loader for each generation; the verifier prunes what they switch off. */
 const volatile __u32 fw_active;			/* bit FW_SEL_x: selector in use */
@@ -103,9 +110,10 @@ struct {
 } fw_trie SEC(".maps");
 
 /*
- * The hits of every rule, per CPU, in one value (rule r at r & fw_hits_mask):
- * its lookup does not wait for the rule number, and only the counter's
- * address does. Sized by the loader (no BTF type), at most 32 KiB.
+ * The hits of every rule, per CPU, in one value (rule r at fw_hit_slot(r),
+ * fw_shared.h): its lookup does not wait for the match, and the counter's
+ * address waits for no table load. Sized by the loader (no BTF type), at
+ * most 32 KiB.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -245,7 +253,22 @@ static const __u8 fw_debruijn_pos[64] = {
 
 static __always_inline __u32 fw_ctz(__u64 x)
 {
-	return fw_debruijn_pos[((x & -x) * 0x03f79d71b4cb0a89ULL) >> 58];
+	return fw_debruijn_pos[fw_bit_hash(x)];
+}
+
+/*
+ * The match functions return the fw_hits slot of the lowest matching rule
+ * (fw_shared.h): its word and the hash of its bit, with no table load, so
+ * the hit counter's address does not wait for one. FW_HIT_RULE() turns it
+ * into the rule number for the verdict's metadata.
+ */
+#define FW_HIT(w, x) ((w) * 64 + fw_bit_hash(x))
+#define FW_HIT_RULE(hit) (((hit) & ~63u) | fw_debruijn_pos[(hit) & 63])
+
+/* The metadata of an fw_rule drop is the rule number, from 1. */
+static __always_inline __u64 fw_sample_meta(__u32 reason, __u64 meta)
+{
+	return reason == ECBPF_R_FW_RULE ? FW_HIT_RULE((__u32)meta) + 1 : meta;
 }
 
 /*
@@ -294,7 +317,7 @@ static __always_inline int fw_fold1(__u64 *sum, __u32 idx)
  * The lowest rule that matches, with up to 64 rules and fw_word1 in use:
  * the same folds as fw_matchg() in the same order, on rule words only, in a
  * straight line with nothing kept for a word stage and no helper call (the
- * tries are in fw_trie1). A rule number, or FW_M_*.
+ * tries are in fw_trie1). The fw_hits slot of the rule (FW_HIT()), or FW_M_*.
  */
 static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
 				     __u32 proto, int is6, __u32 act)
@@ -308,7 +331,7 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 	    !fw_fold1(&sum, fw_addr_bitmap((void *)0, l3, end, is6, 0, 1)))
 		return FW_M_NEXT;
 	if (FW_DONE1(sum, FW_STAGE_SRC))
-		return fw_ctz(sum);
+		return FW_HIT(0, sum);
 	if (proto != FW_PROTO_ICMP4 && proto != FW_PROTO_ICMP6) {
 		int tcp = proto == FW_PROTO_TCP4 || proto == FW_PROTO_TCP6;
 
@@ -318,7 +341,7 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		    !fw_fold1(&sum, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])]))
 			return FW_M_NEXT;
 		if (FW_DONE1(sum, FW_STAGE_L4A))
-			return fw_ctz(sum);
+			return FW_HIT(0, sum);
 		if (ACTIVE(FW_SEL_SPORT) &&
 		    !fw_fold1(&sum, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])]))
 			return FW_M_NEXT;
@@ -333,23 +356,23 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if (ACTIVE(FW_SEL_TYPE) && !fw_fold1(&sum, fw_classes[FW_CLS_TYPE + l4[0]]))
 			return FW_M_NEXT;
 		if (FW_DONE1(sum, FW_STAGE_L4A))
-			return fw_ctz(sum);
+			return FW_HIT(0, sum);
 		if (ACTIVE(FW_SEL_CODE) && !fw_fold1(&sum, fw_classes[FW_CLS_CODE + l4[1]]))
 			return FW_M_NEXT;
 	}
 	if (FW_DONE1(sum, FW_STAGE_L4))
-		return fw_ctz(sum);
+		return FW_HIT(0, sum);
 	if ((is6 ? ACTIVE(FW_SEL_DST6) : ACTIVE(FW_SEL_DST4)) &&
 	    !fw_fold1(&sum, fw_addr_bitmap((void *)0, l3, end, is6, 1, 1)))
 		return FW_M_NEXT;
 	if (FW_DONE1(sum, FW_STAGE_DST))
-		return fw_ctz(sum);
+		return FW_HIT(0, sum);
 	if (ACTIVE(FW_SEL_TTL) && !fw_fold1(&sum, fw_classes[FW_CLS_TTL + pkt->ttl]))
 		return FW_M_NEXT;
 	if (ACTIVE(FW_SEL_LEN) &&
 	    !fw_fold1(&sum, fw_classes[FW_CLS_LEN + (pkt->len > 65535 ? 65535 : pkt->len)]))
 		return FW_M_NEXT;
-	return fw_ctz(sum);
+	return FW_HIT(0, sum);
 }
 
 /*
@@ -439,7 +462,7 @@ static __always_inline int fw_done_at(const struct fw_fold_state *st, int k)
 
 /*
  * The lowest rule that matches, in general: summaries, then candidate words,
- * in the order of fw_match1(). Results as fw_match1().
+ * in the order of fw_match1(). Results as fw_match1() (a fw_hits slot).
  */
 static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8 *l4, void *end,
 				     __u32 proto, int is6, __u32 act, __u32 *key, const int mapped)
@@ -573,18 +596,18 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 			for (int s = 0; s < FW_SLOTS; s++)
 				x &= fw_word(gw, &st, s, i, mapped);
 			if (x)
-				return i * 64 + fw_ctz(x);
+				return FW_HIT(i, x);
 			st.sum &= st.sum - 1;
 		}
 		return FW_M_NEXT;
 	}
 word:
 	/* SUM is the candidate word itself: its lowest bit is the rule. */
-	return (st.w & (FW_WORDS - 1)) * 64 + fw_ctz(st.sum);
+	return FW_HIT(st.w & (FW_WORDS - 1), st.sum);
 }
 
 /*
- * The lowest rule that matches, by the path the loader chose, in a copy
+ * The lowest rule that matches (its fw_hits slot), by the path the loader chose, in a copy
  * compiled for the packet's protocol class: the protocol and the family are
  * constants in each, so the verifier and the JIT see straight-line code.
  * FW_M_NEXT as well for what the firewall does not judge: an L4 protocol
@@ -619,7 +642,7 @@ int xdp_fw(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
 	struct ecbpf_pkt *pkt = ecbpf_pkt_get();
-	int rule, reason = ECBPF_R_INTERNAL;
+	int hit, reason = ECBPF_R_INTERNAL;
 	__u8 *l3, *l4;
 	__u32 key;
 	__u64 *hits;
@@ -644,18 +667,18 @@ int xdp_fw(struct xdp_md *ctx)
 		l4 = data + (pkt->l4_off & 0xfff);
 		asm volatile("" : "+r"(l3), "+r"(l4));
 	}
-	rule = fw_match(pkt, l3, l4, end, fw_active, &key);
-	if (rule == FW_M_NEXT)
+	hit = fw_match(pkt, l3, l4, end, fw_active, &key);
+	if (hit == FW_M_NEXT)
 		goto next;
-	if (rule < 0) {
-		if (rule == FW_M_L4_TRUNC)
+	if (hit < 0) {
+		if (hit == FW_M_L4_TRUNC)
 			reason = ECBPF_R_L4_TRUNC;
 		goto abort;
 	}
 	hits = bpf_map_lookup_elem(&fw_hits, ECBPF_KEY0);
 	if (hits)
-		hits[rule & fw_hits_mask] += 1;
-	return ecbpf_verdict(ctx, XDP_DROP, ECBPF_R_FW_RULE, rule + 1);
+		hits[hit & fw_hits_mask] += 1;
+	return ecbpf_verdict(ctx, XDP_DROP, ECBPF_R_FW_RULE, hit);
 abort:
 	/* Cannot happen after the root's checks; kept for the verifier and for safety. */
 	if (fw_reference_user_maps) {

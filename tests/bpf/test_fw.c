@@ -3,6 +3,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <arpa/inet.h>
 #include <bpf/libbpf.h>
 #include <ecbpf/ecbpf.h>
@@ -115,6 +116,79 @@ START_TEST(fw_passes_non_matching_packet_to_end_of_chain)
 	ck_assert_uint_eq(reason_count(ECBPF_R_NONE), 1);
 	ck_assert_uint_eq(reason_count(ECBPF_R_FW_RULE), 0);
 	ck_assert_uint_eq(hits(1), 0);
+}
+END_TEST
+
+static unsigned int n_samples;
+static struct ecbpf_sample_hdr last_sample;
+
+static void on_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	if (size >= sizeof(last_sample)) {
+		memcpy(&last_sample, data, sizeof(last_sample));	/* records are 4-byte aligned */
+		n_samples++;
+	}
+}
+
+/* Run P with every verdict sampled: it must drop, and the one sample's metadata is returned. */
+static uint64_t sampled_drop_meta(struct pkt *p)
+{
+	struct ecbpf_cfg cfg = { .sample_rate = 1, .snaplen = 64 };
+	struct perf_buffer *pb;
+	__u32 key = 0;
+
+	ck_assert_int_eq(bpf_map_update_elem(ecbpf_stack_map_fd(stk, "ecbpf_cfg"), &key, &cfg,
+					     BPF_ANY), 0);
+	ck_assert_int_eq(ecbpf_percpu_zero(ecbpf_stack_map_fd(stk, "ecbpf_sampler"), 0,
+					   sizeof(struct ecbpf_sampler_state)), 0);
+	pb = perf_buffer__new(ecbpf_stack_map_fd(stk, "ecbpf_samples"), 8, on_sample, NULL, NULL,
+			      NULL);
+	ck_assert_ptr_nonnull(pb);
+	n_samples = 0;
+	ck_assert_uint_eq(run(p).action, XDP_DROP);
+	perf_buffer__consume(pb);
+	perf_buffer__free(pb);
+	ck_assert_uint_eq(n_samples, 1);
+	ck_assert_uint_eq(last_sample.reason, ECBPF_R_FW_RULE);
+	return last_sample.meta;
+}
+
+/* N rules, rule k dropping UDP from 10.0.k.0/24 (k up to 255) to port 9. */
+static void load_source_rules(int n)
+{
+	char *text = malloc((size_t)n * 64 + 1), *t = text;
+
+	ck_assert_ptr_nonnull(text);
+	for (int k = 1; k <= n; k++)
+		t += sprintf(t, "ip from { 10.0.%d.0/24 } to any udp dport 9\n", k);
+	load_rules(text);
+	free(text);
+}
+
+/*
+ * The metadata of an fw drop is the number of the rule, and its hit goes to
+ * that rule, for rules past the first bits of a word (their hit counters are
+ * not at their rule index): on the rule-word path and on fw_words.
+ */
+START_TEST(fw_sample_metadata_and_hits_name_the_rule)
+{
+	const int sets[][2] = { { 50, 37 }, { 200, 77 }, { 200, 190 } };
+
+	for (unsigned int i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		char src[32];
+		struct pkt p;
+
+		if (i) {	/* a fresh stack for each rule set */
+			teardown();
+			setup();
+		}
+		load_source_rules(sets[i][0]);
+		snprintf(src, sizeof(src), "10.0.%d.5", sets[i][1]);
+		udp4(&p, src, 1000, 9);
+		ck_assert_uint_eq(sampled_drop_meta(&p), sets[i][1]);
+		ck_assert_uint_eq(hits(sets[i][1]), 1);
+		ck_assert_uint_eq(hits(sets[i][1] - 1) + hits(sets[i][1] + 1), 0);
+	}
 }
 END_TEST
 
@@ -585,6 +659,7 @@ int main(void)
 	tcase_add_test(tc, fw_drops_matching_udp_with_reason_rule_and_hits);
 	tcase_add_test(tc, fw_passes_non_matching_packet_to_end_of_chain);
 	tcase_add_test(tc, fw_counts_lowest_matching_rule_only);
+	tcase_add_test(tc, fw_sample_metadata_and_hits_name_the_rule);
 	tcase_add_test(tc, fw_early_verdict_respects_later_selectors);
 	tcase_add_test(tc, fw_monitor_mode_counts_would_drop_and_passes);
 	tcase_add_test(tc, fw_lets_fragments_and_unknown_l4_go_on);

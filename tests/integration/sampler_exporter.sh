@@ -112,23 +112,26 @@ tool ecbpf_test_slot --detach --interface eth0 --slot 3
 # Components' own counters, when those components are built: xdp_filter's
 # counters and xdp_fw's per-rule hits equal what their own tools report.
 if [ -n "$(tool_path xdp_filter)" ] && [ -n "$(tool_path xdp_fw)" ]; then
-	printf 'ip from any to any icmp type 8 name "pings"\nip from any to any udp dport { 9 } name "discard"\n' \
-		>"$TMPD/fw.rules"
+	# The pings' rule is rule 3: its counter is not at index 2 of fw_hits (fw_hit_slot()).
+	printf '%s\n' 'ip from any to any udp dport { 7 } name "echo"' \
+		'ip from any to any tcp dport { 7 } name "echo tcp"' \
+		'ip from any to any icmp type 8 name "pings"' \
+		'ip from any to any udp dport { 9 } name "discard"' >"$TMPD/fw.rules"
 	tool xdp_filter --attach --interface eth0 >/dev/null 2>&1
 	tool xdp_fw --attach --rules "$TMPD/fw.rules" --interface eth0 >/dev/null 2>&1
 	in_cli ping -R -c 3 -i 0.05 -W 1 -q "$SRV_IP" >/dev/null 2>&1	# IPv4 options: filter drops
-	ping_count 4 >/dev/null						# echo requests: fw rule 1
+	ping_count 4 >/dev/null						# echo requests: fw rule 3
 	tool xdp_fw --update --rules "$TMPD/fw.rules" --interface eth0 >/dev/null 2>&1
 	ping_count 2 >/dev/null						# hits carried over the update
 	tool ecbpf_exporter --interface eth0 --textfile "$TMPD/comp.prom"
 	check "promtool accepts the components' metrics" promtool check metrics <"$TMPD/comp.prom"
-	expect_eq "fw rule 1 hits equal xdp_fw --stats (after --update)" \
-		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="1"}')" \
-		"$(tool xdp_fw --stats --json --interface eth0 | jq -r '.interfaces[0].rules[0].hits')"
-	expect_eq "fw rule 1: 6 hits" \
-		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="1"}')" 6
-	expect_eq "fw rule 2 without hits is left out" \
-		"$(grep -c 'ecbpf_fw_rule_hits_total{interface="eth0",rule="2"}' "$TMPD/comp.prom")" 0
+	expect_eq "fw rule 3 hits equal xdp_fw --stats (after --update)" \
+		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="3"}')" \
+		"$(tool xdp_fw --stats --json --interface eth0 | jq -r '.interfaces[0].rules[2].hits')"
+	expect_eq "fw rule 3: 6 hits" \
+		"$(value "$TMPD/comp.prom" 'ecbpf_fw_rule_hits_total{interface="eth0",rule="3"}')" 6
+	expect_eq "fw rules without hits are left out" \
+		"$(grep -c 'ecbpf_fw_rule_hits_total{' "$TMPD/comp.prom")" 1
 	expect_eq "filter counters equal xdp_filter --status" \
 		"$(sed -n 's/^ecbpf_filter_\(.*\)_total{interface="eth0"} \([0-9]*\)$/\1 \2/p' "$TMPD/comp.prom" | sort)" \
 		"$(tool xdp_filter --status --json --interface eth0 | jq -r '.interfaces[0].stats | to_entries[] |

@@ -11,9 +11,15 @@
 #include <bpf/libbpf.h>
 #include "metrics.h"
 #include "filter_shared.h"
+#include "fw_shared.h"
 
 /* Names of the filter_stats elements (xdp_filter/filter_shared.h), "_count" dropped below. */
 static const char *const filter_names[] = { FILTER_COUNTER_NAMES, NULL };
+
+static uint32_t fw_rule_slot(uint32_t rule)
+{
+	return fw_hit_slot(rule);
+}
 
 /* Components' counter maps; a component that is not loaded has no maps and no metrics. */
 const struct component_counters metrics_components[] = {
@@ -22,6 +28,7 @@ const struct component_counters metrics_components[] = {
 	/* xdp_fw pins nothing: its maps are found through its program (FW_PROG_NAME). */
 	{ .prog = "xdp_fw", .map = "fw_hits", .prefix = "ecbpf_fw_rule_hits",
 	  .key_label = "rule", .key_offset = 1, .base_map = "fw_rule_base", .in_one_value = true,
+	  .slot_of = fw_rule_slot,
 	  .help = "Packets matched by an xdp_fw rule (numbered from 1, as in xdp_fw --stats)" },
 	{}
 };
@@ -371,8 +378,9 @@ static uint64_t base_count(int base_fd, const void *key)
 }
 
 /*
- * A map of one per-CPU entry whose value is a 64-bit counter per key (key i
- * at i * 8), with BASE_FD's counts added: one sample per non-zero key.
+ * A map of one per-CPU entry whose value is a 64-bit counter per key (at
+ * CC's slot_of(key)), with BASE_FD's counts added: one sample per non-zero
+ * key.
  */
 static int one_value_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 			     const struct component_counters *cc, int fd,
@@ -396,10 +404,11 @@ static int one_value_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 	counter_name(name, sizeof(name), cc->prefix, "");
 	fam = metrics_family(m, name, METRIC_COUNTER, cc->help);
 	for (key = 0; key < per && !err; key++) {
+		uint32_t slot = cc->slot_of ? cc->slot_of(key) : key;
 		uint64_t sum = base_count(base_fd, &key);
 
 		for (int c = 0; c < ncpu; c++)
-			sum += vals[(size_t)c * per + key];
+			sum += vals[(size_t)c * per + slot];
 		if (!sum)
 			continue;
 		key_string(&key, sizeof(key), cc->key_offset, keystr, sizeof(keystr));
@@ -447,7 +456,7 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 	if (cc->in_one_value) {
 		/* Another layout (an older program) has no metrics rather than wrong ones. */
 		if (info.max_entries == 1 && info.key_size == sizeof(uint32_t) &&
-		    info.value_size % 8 == 0)
+		    info.value_size % 512 == 0)
 			err = one_value_metrics(m, ifc, cc, fd, &info, base_fd);
 		goto out;
 	}

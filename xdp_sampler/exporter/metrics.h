@@ -49,8 +49,9 @@ struct metrics {
  * one entry (shown plus KEY_OFFSET; entries whose counters are all zero are
  * left out). BASE_MAP, with the same keys, holds counts carried over from
  * earlier program instances in the first 64 bits of its value: they are added.
- * IN_ONE_VALUE: the map has one entry whose value holds the counter of key i
- * at offset i * 8 (xdp_fw's fw_hits); the keys are numbered the same way.
+ * IN_ONE_VALUE: the map has one entry whose value holds a 64-bit counter
+ * per key (xdp_fw's fw_hits): key i's at SLOT_OF(i), or at i without it;
+ * SLOT_OF must map every block of 64 keys onto itself.
  */
 struct component_counters {
 	const char *component;		/* pin sub-directory, or NULL with PROG */
@@ -62,7 +63,8 @@ struct component_counters {
 	const char *const *names;	/* element names of an array member; NULL-terminated */
 	const char *base_map;
 	const char *help;
-	bool in_one_value;		/* one per-CPU entry: a 64-bit counter per key, key i at i * 8 */
+	bool in_one_value;		/* one entry: a 64-bit counter per key */
+	uint32_t (*slot_of)(uint32_t key);	/* with IN_ONE_VALUE: key's counter; NULL: the key */
 };
 
 extern const struct component_counters metrics_components[];

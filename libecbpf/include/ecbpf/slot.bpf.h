@@ -148,6 +148,16 @@ static __always_inline int ecbpf_monitoring(void)
 	return cfg && (cfg->monitor_mask & (1U << (ecbpf_slot & 31)));
 }
 
+/*
+ * What a sample carries as metadata, from a verdict's REASON and META. A slot
+ * may define its own before including this header, so that turning META
+ * into what samples show costs nothing on packets that are not sampled
+ * (xdp_fw passes a hit-counter slot; its samples carry the rule number).
+ */
+#ifndef ECBPF_SAMPLE_META
+#define ECBPF_SAMPLE_META(reason, meta) (meta)
+#endif
+
 static __always_inline __u32 ecbpf_next_countdown(struct ecbpf_sampler_state *s, __u32 rate)
 {
 	__u32 x = s->rng ? s->rng : 0x9e3779b9, spread;
@@ -205,7 +215,7 @@ static __always_inline void ecbpf_sample_offer(struct xdp_md *ctx, __u32 action,
 
 	struct ecbpf_sample_hdr hdr = {
 		.tstamp_ns = bpf_ktime_get_ns(),
-		.meta = meta,
+		.meta = ECBPF_SAMPLE_META(reason, meta),
 		.ifindex = ctx->ingress_ifindex,
 		.frame_len = len,
 		.cap_len = cap,
