@@ -260,7 +260,7 @@ static __always_inline __u32 fw_ctz(__u64 x)
  * The match functions return the fw_hits slot of the lowest matching rule
  * (fw_shared.h): its word and the hash of its bit, with no table load, so
  * the hit counter's address does not wait for one. FW_HIT_RULE() turns it
- * into the rule number for the verdict's metadata.
+ * into the rule number, for samples only (fw_sample_meta()).
  */
 #define FW_HIT(w, x) ((w) * 64 + fw_bit_hash(x))
 #define FW_HIT_RULE(hit) (((hit) & ~63u) | fw_debruijn_pos[(hit) & 63])
