@@ -16,11 +16,6 @@
 /* Names of the filter_stats elements (xdp_filter/filter_shared.h), "_count" dropped below. */
 static const char *const filter_names[] = { FILTER_COUNTER_NAMES, NULL };
 
-static uint32_t fw_rule_slot(uint32_t rule)
-{
-	return fw_hit_slot(rule);
-}
-
 /* Components' counter maps; a component that is not loaded has no maps and no metrics. */
 const struct component_counters metrics_components[] = {
 	{ .component = FILTER_COMPONENT, .map = "filter_stats", .prefix = "ecbpf_filter",
@@ -28,7 +23,7 @@ const struct component_counters metrics_components[] = {
 	/* xdp_fw pins nothing: its maps are found through its program (FW_PROG_NAME). */
 	{ .prog = "xdp_fw", .map = "fw_hits", .prefix = "ecbpf_fw_rule_hits",
 	  .key_label = "rule", .key_offset = 1, .base_map = "fw_rule_base", .in_one_value = true,
-	  .slot_of = fw_rule_slot,
+	  .slot_of = fw_hit_slot,
 	  .help = "Packets matched by an xdp_fw rule (numbered from 1, as in xdp_fw --stats)" },
 	{}
 };
@@ -454,9 +449,13 @@ static int component_metrics(struct metrics *m, const struct ecbpf_iface *ifc,
 		}
 	}
 	if (cc->in_one_value) {
-		/* Another layout (an older program) has no metrics rather than wrong ones. */
+		/*
+		 * Whole blocks of 64 counters (what SLOT_OF maps onto itself);
+		 * another layout (an older program) has no metrics rather than
+		 * wrong ones.
+		 */
 		if (info.max_entries == 1 && info.key_size == sizeof(uint32_t) &&
-		    info.value_size % 512 == 0)
+		    info.value_size % (64 * sizeof(uint64_t)) == 0)
 			err = one_value_metrics(m, ifc, cc, fd, &info, base_fd);
 		goto out;
 	}
