@@ -389,7 +389,7 @@ int fw_hits_read(int hits_fd, int n, uint64_t *out)
 		return -errno;
 	/* One per-CPU value: the counters of every rule (fw_hit_slot()), CPU after CPU. */
 	per = info.value_size / sizeof(*vals);
-	if (info.max_entries != 1 || per < 64 || per < (size_t)n)
+	if (info.max_entries != 1 || per < 64 || per % 64 || per < (size_t)n)
 		return -EINVAL;
 	vals = calloc((size_t)ncpus * per, sizeof(*vals));
 	if (!vals)
