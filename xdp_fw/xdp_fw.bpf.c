@@ -170,6 +170,18 @@ static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
 	return ((j < 8 ? w0 : w1) >> (8 * (j & 7))) & 0xff;
 }
 
+/* The first two address bytes: the index into a trie's first level. */
+static __always_inline __u32 fw_top_index(__u64 w0, __u64 w1)
+{
+	return ecbpf_bound(fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1), 0xffff);
+}
+
+/* A 16-bit field in network order, as a table index every verifier can bound. */
+static __always_inline __u32 fw_be16(const __u8 *p)
+{
+	return ecbpf_bound((__u32)p[0] << 8 | p[1], 0xffff);
+}
+
 /*
  * The bitmap index of the longest prefix that covers the address, walking
  * fw_trie1. The mask is the bound the verifier needs; the loader keeps every
@@ -179,13 +191,13 @@ static __always_inline __u32 fw_prefix1(int t, __u64 w0, __u64 w1, int max_level
 {
 	__u32 v;
 
-	v = fw_trie_top[t][fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1)];
+	v = fw_trie_top[t][fw_top_index(w0, w1)];
 #pragma unroll
 	for (__u32 j = 1; j < (__u32)max_levels; j++) {
 		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
 			break;
-		v = fw_trie1[(v * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j + 1)) &
-			     (FW_TRIE1_NODES * FW_TRIE_STRIDE - 1)];
+		v = fw_trie1[ecbpf_bound(v * FW_TRIE_STRIDE + fw_addr_byte(w0, w1, j + 1),
+					 FW_TRIE1_NODES * FW_TRIE_STRIDE - 1)];
 	}
 	return v;
 }
@@ -197,7 +209,7 @@ static __always_inline __u32 fw_prefix(__u32 *k, int t, __u64 w0, __u64 w1, int 
 
 	if (fw_trie1_on)
 		return fw_prefix1(t, w0, w1, max_levels);
-	v = fw_trie_top[t][fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1)];
+	v = fw_trie_top[t][fw_top_index(w0, w1)];
 #pragma unroll
 	for (__u32 j = 1; j < (__u32)max_levels; j++) {
 		if (j >= fw_trie_depth[t] || !(v & FW_TRIE_CHILD))
@@ -338,17 +350,17 @@ static __always_inline int fw_match1(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
 			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_fold1(&sum, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])]))
+		    !fw_fold1(&sum, fw_classes[FW_CLS_DPORT + fw_be16(l4 + 2)]))
 			return FW_M_NEXT;
 		if (FW_DONE1(sum, FW_STAGE_L4A))
 			return FW_HIT(0, sum);
 		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_fold1(&sum, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])]))
+		    !fw_fold1(&sum, fw_classes[FW_CLS_SPORT + fw_be16(l4)]))
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_FLAGS) && !fw_fold1(&sum, fw_classes[FW_CLS_FLAGS + l4[13]]))
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
-		    !fw_fold1(&sum, fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])]))
+		    !fw_fold1(&sum, fw_classes[FW_CLS_WINDOW + fw_be16(l4 + 14)]))
 			return FW_M_NEXT;
 	} else {
 		if ((void *)(l4 + 2) > end)
@@ -400,7 +412,8 @@ static __always_inline __u64 fw_word(const __u64 *gw, const struct fw_fold_state
 {
 	if (mapped)
 		return st->bm[s]->word[i & (FW_WORDS - 1)];
-	return gw[(st->bi[s] & fw_words_mask) * FW_WORDS | (i & (FW_WORDS - 1))];
+	return gw[ecbpf_bound((st->bi[s] & fw_words_mask) * FW_WORDS | (i & (FW_WORDS - 1)),
+			      (fw_words_mask + 1) * FW_WORDS - 1)];
 }
 
 /*
@@ -457,7 +470,7 @@ static __always_inline int fw_to_word(const __u64 *gw, struct fw_fold_state *st,
 static __always_inline int fw_done_at(const struct fw_fold_state *st, int k)
 {
 	return st->w < FW_WORDS &&
-	       ((st->sum & -st->sum) & fw_done[st->w & (FW_WORDS - 1)][k]) != 0;
+	       ((st->sum & -st->sum) & fw_done[ecbpf_bound(st->w, FW_WORDS - 1)][k]) != 0;
 }
 
 /*
@@ -502,6 +515,7 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		/* Protocol and source in one load, and their candidate word. */
 		if (b >= FW_FOLD_BITMAPS)
 			return FW_M_NEXT;
+		b = ecbpf_bound(b, FW_FOLD_BITMAPS - 1);
 		st.bi[FW_SLOT_SRC] = b;
 		st.sum = fw_src[b].sum[proto];
 		st.w = fw_src[b].word[proto];
@@ -524,13 +538,13 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 		if ((void *)(l4 + 8) > end || (tcp && (void *)(l4 + 20) > end))
 			return FW_M_L4_TRUNC;
 		if (ACTIVE(FW_SEL_DPORT) &&
-		    !fw_fold(gw, key, &st, FW_SLOT_L4A, fw_classes[FW_CLS_DPORT + (l4[2] << 8 | l4[3])],
+		    !fw_fold(gw, key, &st, FW_SLOT_L4A, fw_classes[FW_CLS_DPORT + fw_be16(l4 + 2)],
 			     proto, mapped))
 			return FW_M_NEXT;
 		if (fw_done_at(&st, FW_STAGE_L4A))
 			goto word;
 		if (ACTIVE(FW_SEL_SPORT) &&
-		    !fw_fold(gw, key, &st, FW_SLOT_L4B, fw_classes[FW_CLS_SPORT + (l4[0] << 8 | l4[1])],
+		    !fw_fold(gw, key, &st, FW_SLOT_L4B, fw_classes[FW_CLS_SPORT + fw_be16(l4)],
 			     proto, mapped))
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_FLAGS) &&
@@ -539,7 +553,7 @@ static __always_inline int fw_matchg(const struct ecbpf_pkt *pkt, __u8 *l3, __u8
 			return FW_M_NEXT;
 		if (tcp && ACTIVE(FW_SEL_WINDOW) &&
 		    !fw_fold(gw, key, &st, FW_SLOT_WINDOW,
-			     fw_classes[FW_CLS_WINDOW + (l4[14] << 8 | l4[15])], proto, mapped))
+			     fw_classes[FW_CLS_WINDOW + fw_be16(l4 + 14)], proto, mapped))
 			return FW_M_NEXT;
 	} else {
 		if ((void *)(l4 + 2) > end)

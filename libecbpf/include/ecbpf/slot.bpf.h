@@ -39,6 +39,21 @@ const volatile __s32 ecbpf_slot = -1;
 const volatile __u32 ecbpf_key0 = 0;
 #define ECBPF_KEY0 ((void *)&ecbpf_key0)
 
+/*
+ * IDX & MASK, the mask applied last, in the register that indexes. The 5.10
+ * and 6.1 verifiers forget a value's range after OR, XOR, a multiply or a
+ * byte swap with a non-constant operand, and after a spill to the stack;
+ * clang drops a mask it can prove redundant, or moves it before such an
+ * operation. The empty asm hides the value from clang, so the AND stays.
+ * MASK must be a power of two minus one. One instruction on every kernel.
+ */
+#define ecbpf_bound(idx, mask)                                                                  \
+	({                                                                                      \
+		__typeof__((idx) + 0) __ecbpf_i = (idx);                                            \
+		asm volatile("" : "+r"(__ecbpf_i));                                             \
+		__ecbpf_i & (mask);                                                             \
+	})
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, ECBPF_MAX_SLOTS);
