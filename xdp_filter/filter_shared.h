@@ -8,6 +8,7 @@
 #define XDP_FILTER_SHARED_H
 
 #include <linux/types.h>
+#include <linux/bpf.h>		/* struct bpf_spin_lock */
 
 #define FILTER_COMPONENT "filter"	/* pin sub-directory: <pin dir>/<ifname>/filter/ */
 #define FILTER_PROG_NAME "xdp_filter_prog"
@@ -72,15 +73,18 @@ static inline __u32 filter_bucket_v6(const __u8 *addr)
 }
 
 /*
- * filter_ptb_rate (plain array, one entry: one budget for all CPUs of the
+ * filter_ptb_rate_v2 (plain array, one entry: one budget for all CPUs of the
  * interface). A one-second window that opens with the first reply after the
- * previous window ended.
+ * previous window ended; the program updates it under LOCK. (The first
+ * layout, filter_ptb_rate, had no lock: an old pin of it is removed.)
  */
 struct filter_ptb_rate {
+	struct bpf_spin_lock lock;
+	__u32 pad;
 	__u64 window_start;	/* bpf_ktime_get_ns() when the window opened */
-	__u64 sent;		/* replies asked for in this window (granted while < max) */
+	__u64 sent;		/* replies granted in this window */
 };
-_Static_assert(sizeof(struct filter_ptb_rate) == 16, "filter_ptb_rate layout");
+_Static_assert(sizeof(struct filter_ptb_rate) == 24, "filter_ptb_rate layout");
 
 /*
  * Counters (filter_stats, per CPU, one entry). The first nine carry the

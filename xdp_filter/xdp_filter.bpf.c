@@ -102,7 +102,7 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct filter_ptb_rate);
-} filter_ptb_rate SEC(".maps");
+} filter_ptb_rate_v2 SEC(".maps");
 
 static __always_inline __u32 filter_count(__u32 idx, __u32 reason)
 {
@@ -116,7 +116,7 @@ static __always_inline __u32 filter_count(__u32 idx, __u32 reason)
 /* May a drop prefix match a source in BUCKET? A clear bit saves the trie lookup. */
 static __always_inline int hint_set(const __u64 *bits, __u32 bucket)
 {
-	return (bits[(bucket >> 6) & (FILTER_HINT_BUCKETS / 64 - 1)] >> (bucket & 63)) & 1;
+	return (bits[ecbpf_bound(bucket >> 6, FILTER_HINT_BUCKETS / 64 - 1)] >> (bucket & 63)) & 1;
 }
 
 static __always_inline struct filter_config *filter_cfg_get(void)
@@ -137,26 +137,30 @@ static __always_inline __u32 reason_action(__u32 reason)
 }
 
 /*
- * The packet-too-big budget: a one-second window shared by all CPUs. The CPU
- * that opens a new window (compare-and-swap on its start) resets the count;
- * a CPU racing with that reset can get one reply more, never an unbounded
- * number.
+ * The packet-too-big budget: a one-second window shared by all CPUs, under
+ * the entry's spin lock (5.10 has no atomic compare-and-exchange; the lock
+ * works on every kernel and is taken only for a first fragment, never on
+ * the common path). Exact: no CPU gets a reply past the budget.
  */
 static __always_inline int ptb_budget(__u32 max_pps)
 {
-	struct filter_ptb_rate *r = bpf_map_lookup_elem(&filter_ptb_rate, ECBPF_KEY0);
-	__u64 now, start;
+	struct filter_ptb_rate *r = bpf_map_lookup_elem(&filter_ptb_rate_v2, ECBPF_KEY0);
+	__u64 now;
+	int ok;
 
 	if (!r || !max_pps)
 		return 0;
 	now = bpf_ktime_get_ns();
-	start = r->window_start;
-	if (now - start >= NSEC_PER_SEC &&
-	    __sync_val_compare_and_swap(&r->window_start, start, now) == start) {
-		__sync_lock_test_and_set(&r->sent, 1);
-		return 1;
+	bpf_spin_lock(&r->lock);
+	if (now - r->window_start >= NSEC_PER_SEC) {
+		r->window_start = now;
+		r->sent = 0;
 	}
-	return __sync_fetch_and_add(&r->sent, 1) < max_pps;
+	ok = r->sent < max_pps;
+	if (ok)
+		r->sent++;
+	bpf_spin_unlock(&r->lock);
+	return ok;
 }
 
 static __always_inline __u32 csum_fold(__u32 sum)

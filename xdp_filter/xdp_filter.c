@@ -27,8 +27,10 @@
 enum filter_map { M_CFG, M_STATS, M_SRC_V4, M_SRC_V6, M_HINT, M_PTB_RATE, M_N };
 static const char *const map_names[M_N] = {
 	"filter_cfg", "filter_stats", "filter_src_v4", "filter_src_v6", "filter_src_hint",
-	"filter_ptb_rate",
+	"filter_ptb_rate_v2",
 };
+/* Pins of layouts this version no longer reads: removed on attach, never misread. */
+static const char *const obsolete_maps[] = { "filter_ptb_rate" };
 
 struct options {
 	int op;				/* 'a' attach, 'd' detach, 0 none */
@@ -241,6 +243,15 @@ static int stats_clear(const int *fds)
 	return ecbpf_percpu_zero(fds[M_STATS], 0, sizeof(struct filter_stats));
 }
 
+static void remove_obsolete_pins(const struct ecbpf_iface *ifc)
+{
+	char path[700];
+
+	for (size_t i = 0; i < sizeof(obsolete_maps) / sizeof(obsolete_maps[0]); i++)
+		if (!ecbpf_pin_path(ifc, FILTER_COMPONENT, obsolete_maps[i], path, sizeof(path)))
+			unlink(path);
+}
+
 /* Load the program into SLOT, binding (and creating on first use) the pinned state. */
 static int attach_locked(struct ecbpf_iface *ifc, int slot, bool force)
 {
@@ -262,8 +273,10 @@ static int attach_locked(struct ecbpf_iface *ifc, int slot, bool force)
 	}
 	err = ecbpf_slot_attach(ifc, slot, bpf_program__fd(skel->progs.xdp_filter_prog),
 				force ? ECBPF_SLOT_F_FORCE : 0);
-	if (!err)
+	if (!err) {
+		remove_obsolete_pins(ifc);
 		ecbpf_log(ECBPF_INFO, "%s: %s in slot %d", ifc->name, FILTER_PROG_NAME, slot);
+	}
 out:
 	xdp_filter__destroy(skel);
 	return err;
