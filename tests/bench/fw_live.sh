@@ -5,6 +5,7 @@
 # the veth needs to take redirected frames). Its own netns lab, removed on exit.
 # shellcheck source=../lib/lab.sh
 . "${SRC:-$(dirname "$0")/../..}/tests/lib/lab.sh"
+need_kernel 5.18 "live frames (BPF_F_TEST_XDP_LIVE_FRAMES)"
 lab_up || exit 1
 in_cli sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1
 in_srv sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.eth0.disable_ipv6=1

@@ -117,6 +117,16 @@ slot_count() {
 }
 
 # No XDP program and no pins of ours may remain.
+# Exit 0 with a printed skip when the kernel is older than VERSION (WHAT needs it).
+need_kernel() { # VERSION WHAT
+	local have
+	have=$(uname -r | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	if [ "$(printf '%s\n%s\n' "$1" "$have" | sort -V | head -1)" != "$1" ]; then
+		echo "skip: $2 needs Linux $1 or later (this kernel: $(uname -r))"
+		exit 0
+	fi
+}
+
 lab_assert_clean() {
 	local what=${1:-clean}
 	local left
