@@ -142,8 +142,14 @@ expect_eq "--no-drop --ips-file: back to 3" "$(filter_json '.drop | length')" 3
 
 # Re-attach (an upgrade): new program, same state; detach keeps it; --purge removes it.
 tool xdp_filter --drop --ips 10.199.0.0/24 --tags keep --interface eth0 2>/dev/null
+# The earlier, lock-free layout of the reply budget, as an older version left it.
+fdir=$(dirname "$(find "$ECBPF_PIN_ROOT" -name filter_cfg | head -1)")
+bpftool map create "$fdir/filter_ptb_rate" type array key 4 value 16 entries 1 name filter_ptb_rate
+check "re-attach: an earlier layout's pin is there to remove" test -e "$fdir/filter_ptb_rate"
 tool xdp_filter --attach --interface eth0 2>/dev/null
 expect_eq "re-attach: exit 0" "$?" 0
+check "re-attach: the earlier layout's pin is removed" test ! -e "$fdir/filter_ptb_rate"
+check "re-attach: the budget's new layout is pinned" test -e "$fdir/filter_ptb_rate_v2"
 id2=$(filter_json .prog_id)
 check "re-attach: a new program ($id1 -> $id2)" test "$id1" != "$id2"
 expect_eq "re-attach: drop list kept" "$(filter_json '.drop | length')" 4
