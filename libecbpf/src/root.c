@@ -277,12 +277,9 @@ static int root_load(const struct ecbpf_iface *ifc, bool reuse, struct xdp_root 
 		if (err)
 			goto fail;
 	}
-	err = xdp_root__load(skel);
-	if (err) {
-		ecbpf_log(ECBPF_WARN, "cannot load the root program: %s (run with --debug for the verifier log)",
-			  strerror(-err));
+	err = ecbpf_skel_load(skel->skeleton);
+	if (err)
 		goto fail;
-	}
 	*out = skel;
 	return 0;
 fail:
@@ -461,12 +458,17 @@ int ecbpf_root_attach(struct ecbpf_iface *ifc, struct ecbpf_attach_opts *opts)
 
 static int nop_replace(const struct ecbpf_iface *ifc, const struct xdp_state *xs)
 {
-	struct xdp_nop *nop = xdp_nop__open_and_load();
+	struct xdp_nop *nop = xdp_nop__open();
 	int err;
 
 	if (!nop) {
-		ecbpf_log(ECBPF_WARN, "cannot load the pass-only program: %s", strerror(errno));
+		ecbpf_log(ECBPF_WARN, "cannot open the pass-only program: %s", strerror(errno));
 		return -errno;
+	}
+	err = ecbpf_skel_load(nop->skeleton);
+	if (err) {
+		xdp_nop__destroy(nop);
+		return err;
 	}
 	err = xdp_attach(ifc, bpf_program__fd(nop->progs.xdp_nop), xs->mode, xs->prog_id);
 	xdp_nop__destroy(nop);
@@ -579,14 +581,20 @@ int ecbpf_stack_new(struct ecbpf_stack **out)
 	struct ecbpf_stack *stk = calloc(1, sizeof(*stk));
 	struct ecbpf_cfg cfg = { .snaplen = ECBPF_SNAPLEN_DEFAULT };
 	__u32 key = 0;
+	int err;
 
 	if (!stk)
 		return -ENOMEM;
-	stk->skel = xdp_root__open_and_load();
+	stk->skel = xdp_root__open();
 	if (!stk->skel) {
-		int err = -errno;
-
-		ecbpf_log(ECBPF_WARN, "cannot load the root program: %s", strerror(-err));
+		err = -errno;
+		ecbpf_log(ECBPF_WARN, "cannot open the root program: %s", strerror(-err));
+		free(stk);
+		return err;
+	}
+	err = ecbpf_skel_load(stk->skel->skeleton);
+	if (err) {
+		xdp_root__destroy(stk->skel);
 		free(stk);
 		return err;
 	}

@@ -21,6 +21,7 @@ extern "C" {
 #endif
 
 struct bpf_object;
+struct bpf_object_skeleton;
 
 /* ---- logging -------------------------------------------------------- */
 
@@ -35,6 +36,31 @@ void ecbpf_set_debug(bool on);
 /* Log one line through the hook (used by the tools as well). */
 void ecbpf_log(enum ecbpf_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- loading -------------------------------------------------------- */
+
+#define ECBPF_VERIFIER_LOG_ENV "ECBPF_VERIFIER_LOG"
+
+/*
+ * bpf_object__load(OBJ), or bpf_object__load_skeleton(SKEL) for a skeleton
+ * (skel->skeleton), with the verifier's reason when a program is refused:
+ * one WARN line "cannot load PROG: FIRST ERROR (verifier log: N lines; ...)"
+ * (or "cannot load OBJECT: strerror" when no program got as far as the
+ * verifier). The whole log is written to the file named by
+ * $ECBPF_VERIFIER_LOG, or with debug on to $TMPDIR (/tmp)/ecbpf-verifier-PROG-PID.log,
+ * and the line says where. Programs get a log buffer only for the load (a
+ * buffer the caller set with bpf_program__set_log_buf() is used instead);
+ * the kernel writes a log only after a refusal, so successful loads stay fast.
+ */
+int ecbpf_object_load(struct bpf_object *obj);
+int ecbpf_skel_load(struct bpf_object_skeleton *skel);
+/*
+ * The verifier's first error in LOG (a program's load log, with or without
+ * libbpf's BEGIN/END frame): the first message after its last instruction or
+ * state line, with a register remark that follows it joined by "; ".
+ * Copied to OUT (cut to OUTLEN); returns OUT, or NULL (OUT "") if LOG has none.
+ */
+const char *ecbpf_verifier_first_error(const char *log, char *out, size_t outlen);
 
 /* ---- pins ----------------------------------------------------------- */
 
