@@ -93,38 +93,6 @@ out:
 	return err;
 }
 
-/* Load; if the verifier refuses, log the end of its log (where the reason is). */
-static int load_with_log(struct xdp_fw *skel)
-{
-	const size_t size = 16 << 20;
-	char *log = calloc(1, size);
-	int err;
-
-	if (log)
-		bpf_program__set_log_buf(skel->progs.xdp_fw, log, size);
-	err = xdp_fw__load(skel);
-	if (err && log && log[0]) {
-		const char *dump = getenv("ECBPF_VERIFIER_LOG");
-		size_t len = strlen(log);
-		FILE *f;
-
-		/* The whole log, for whoever changes the program. */
-		if (dump && (f = fopen(dump, "w"))) {
-			fputs(log, f);
-			fclose(f);
-		}
-		int lines = 0;
-		char *p = log + len;
-
-		while (p > log && lines < 12)
-			if (*--p == '\n')
-				lines++;
-		ecbpf_log(ECBPF_WARN, "verifier: %s", p + (p > log));
-	}
-	free(log);
-	return err;
-}
-
 static uint32_t at_least_one(uint32_t n)
 {
 	return n ? n : 1;
@@ -309,12 +277,14 @@ int fw_gen_load(struct xdp_fw **out, const struct fw_ruleset *rs, const struct f
 		err = bpf_map__set_max_entries(skel->maps.fw_text, text_chunks);
 	if (!err)
 		err = ecbpf_slot_bind_fds(skel->obj, shared_fds);
-	if (!err)
-		err = load_with_log(skel);
 	if (err) {
 		ecbpf_log(ECBPF_WARN, "cannot load %s: %s", FW_PROG_NAME, strerror(-err));
 		goto fail;
 	}
+	/* Logs its own line, with the verifier's first error if the kernel refuses xdp_fw. */
+	err = ecbpf_skel_load(skel->skeleton);
+	if (err)
+		goto fail;
 
 	base = calloc(at_least_one(rs->n), sizeof(*base));
 	if (!base) {
