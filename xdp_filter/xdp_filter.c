@@ -263,14 +263,16 @@ static int attach_locked(struct ecbpf_iface *ifc, int slot, bool force)
 		return -errno;
 	skel->rodata->ecbpf_slot = slot;
 	err = ecbpf_slot_bind(ifc, skel->obj, FILTER_COMPONENT);
-	if (!err)
-		err = xdp_filter__load(skel);
 	if (err) {
 		if (err != -ENOENT)
 			ecbpf_log(ECBPF_WARN, "%s: cannot load %s: %s", ifc->name, FILTER_PROG_NAME,
 				  strerror(-err));
 		goto out;
 	}
+	/* Logs its own line, with the verifier's reason if the kernel refuses the program. */
+	err = ecbpf_skel_load(skel->skeleton);
+	if (err)
+		goto out;
 	err = ecbpf_slot_attach(ifc, slot, bpf_program__fd(skel->progs.xdp_filter_prog),
 				force ? ECBPF_SLOT_F_FORCE : 0);
 	if (!err) {
