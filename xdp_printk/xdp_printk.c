@@ -45,14 +45,16 @@ static int attach_one(struct ecbpf_iface *ifc, int slot)
 	}
 	skel->rodata->ecbpf_slot = slot;
 	err = ecbpf_slot_bind(ifc, skel->obj, "printk");
-	if (!err)
-		err = xdp_printk__load(skel);
 	if (err) {
 		if (err != -ENOENT)
 			ecbpf_log(ECBPF_WARN, "%s: cannot load %s: %s", ifc->name, PROG_NAME,
 				  strerror(-err));
 		goto out;
 	}
+	/* Logs its own line, with the verifier's reason if the kernel refuses the program. */
+	err = ecbpf_skel_load(skel->skeleton);
+	if (err)
+		goto out;
 	err = ecbpf_slot_attach(ifc, slot, bpf_program__fd(skel->progs.xdp_printk), 0);
 	if (!err)
 		ecbpf_log(ECBPF_INFO, "%s: %s in slot %d", ifc->name, PROG_NAME, slot);
