@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	skel->rodata->test_action = action;
 	err = ecbpf_slot_bind(&ifc, skel->obj, "test");
 	if (!err)
-		err = test_slot__load(skel);
+		err = ecbpf_skel_load(skel->skeleton);
 	if (!err)
 		err = ecbpf_slot_attach(&ifc, slot, bpf_program__fd(skel->progs.test_slot), flags);
 	test_slot__destroy(skel);
