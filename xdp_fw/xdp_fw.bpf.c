@@ -173,13 +173,13 @@ static __always_inline __u32 fw_addr_byte(__u64 w0, __u64 w1, __u32 j)
 /* The first two address bytes: the index into a trie's first level. */
 static __always_inline __u32 fw_top_index(__u64 w0, __u64 w1)
 {
-	return ecbpf_bound(fw_addr_byte(w0, w1, 0) << 8 | fw_addr_byte(w0, w1, 1), 0xffff);
+	return ecbpf_join(fw_addr_byte(w0, w1, 0) << 8, fw_addr_byte(w0, w1, 1));
 }
 
 /* A 16-bit field in network order, as a table index every verifier can bound. */
 static __always_inline __u32 fw_be16(const __u8 *p)
 {
-	return ecbpf_bound((__u32)p[0] << 8 | p[1], 0xffff);
+	return ecbpf_join((__u32)p[0] << 8, (__u32)p[1]);
 }
 
 /*
@@ -412,8 +412,7 @@ static __always_inline __u64 fw_word(const __u64 *gw, const struct fw_fold_state
 {
 	if (mapped)
 		return st->bm[s]->word[i & (FW_WORDS - 1)];
-	return gw[ecbpf_bound((st->bi[s] & fw_words_mask) * FW_WORDS | (i & (FW_WORDS - 1)),
-			      (fw_words_mask + 1) * FW_WORDS - 1)];
+	return gw[ecbpf_join((st->bi[s] & fw_words_mask) * FW_WORDS, ecbpf_bound(i, FW_WORDS - 1))];
 }
 
 /*

@@ -54,6 +54,20 @@ const volatile __u32 ecbpf_key0 = 0;
 		__ecbpf_i & (mask);                                                             \
 	})
 
+/*
+ * HI + LO, for a HI whose bits are clear wherever LO may have one (a byte
+ * shifted up and a byte, a row and a column): the value of HI | LO, but the
+ * 5.10 and 6.1 verifiers keep the range of an ADD, where an OR with a
+ * non-constant operand loses it. The empty asm keeps clang from turning the
+ * ADD back into an OR. No instruction of its own, unlike a mask.
+ */
+#define ecbpf_join(hi, lo)                                                                      \
+	({                                                                                      \
+		__typeof__((hi) + 0) __ecbpf_h = (hi);                                              \
+		asm volatile("" : "+r"(__ecbpf_h));                                             \
+		__ecbpf_h + (lo);                                                               \
+	})
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
 	__uint(max_entries, ECBPF_MAX_SLOTS);
