@@ -319,6 +319,8 @@ int ecbpf_exit_code(int err)
 		return EX_TEMPFAIL;
 	case ENOTSUP:
 		return EX_CONFIG;
+	case ENOEXEC:
+		return EX_SOFTWARE;	/* the kernel's verifier refused a program */
 	default:
 		return EX_OSERR;
 	}

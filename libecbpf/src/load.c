@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,7 +228,8 @@ struct prog_log {
 	bool ours;			/* mapped here, unmapped after the load */
 };
 
-static void report(struct bpf_object *obj, const struct prog_log *logs, size_t n, int err)
+/* Log the one line; true when the verifier refused a program (there is a log). */
+static bool report(struct bpf_object *obj, const struct prog_log *logs, size_t n, int err)
 {
 	char why[1024], errbuf[256], path[1024], lines[32], where[1200];
 	const struct prog_log *bad = NULL;
@@ -243,7 +245,7 @@ static void report(struct bpf_object *obj, const struct prog_log *logs, size_t n
 		/* Refused before the verifier (maps, BTF, permissions). */
 		ecbpf_log(ECBPF_WARN, "cannot load %s: %s", bpf_object__name(obj),
 			  err_text(err, errbuf, sizeof(errbuf)));
-		return;
+		return false;
 	}
 	name = bpf_program__name(bad->prog);
 	len = strnlen(bad->buf, bad->size);
@@ -260,6 +262,7 @@ static void report(struct bpf_object *obj, const struct prog_log *logs, size_t n
 			 ECBPF_VERIFIER_LOG_ENV);
 	ecbpf_log(ECBPF_WARN, "cannot load %s: %s (verifier log: %s lines%s%s)", name, why, lines,
 		  len + 1 >= bad->size ? ", cut at the buffer's end" : "", where);
+	return true;
 }
 
 static int load(struct bpf_object *obj, struct bpf_object_skeleton *skel)
@@ -306,8 +309,9 @@ static int load(struct bpf_object *obj, struct bpf_object_skeleton *skel)
 		l->ours = true;
 	}
 	err = skel ? bpf_object__load_skeleton(skel) : bpf_object__load(obj);
-	if (err)
-		report(obj, logs, logs ? n : 0, err);
+	/* -ENOEXEC tells a refused program from a bad argument or a missing map. */
+	if (err && report(obj, logs, logs ? n : 0, err))
+		err = -ENOEXEC;
 	for (i = 0; logs && i < n; i++)
 		if (logs[i].ours)
 			munmap(logs[i].buf, logs[i].size);

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
+#include <sysexits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,7 +124,9 @@ START_TEST(refused_program_is_one_line_with_the_first_error)
 {
 	int err = load_bad(0);
 
-	ck_assert_int_lt(err, 0);
+	/* A refusal, told apart from other failures, and EX_SOFTWARE for the tools. */
+	ck_assert_int_eq(err, -ENOEXEC);
+	ck_assert_int_eq(ecbpf_exit_code(err), EX_SOFTWARE);
 	ck_assert_int_eq(nlines, 1);
 	ck_assert_msg(!strncmp(lines[0], "cannot load verifier_bad: R", 27), "'%s'", lines[0]);
 	ck_assert_msg(strstr(lines[0], " unbounded memory access, make sure to bounds check any "
@@ -234,6 +237,7 @@ START_TEST(refused_before_the_verifier_names_the_object)
 	err = ecbpf_object_load(skel->obj);
 	test_verifier__destroy(skel);
 	ck_assert_int_lt(err, 0);
+	ck_assert_int_ne(err, -ENOEXEC);
 	ck_assert_int_eq(nlines, 1);
 	snprintf(want, sizeof(want), "cannot load test_verifier: %s", strerror(-err));
 	ck_assert_str_eq(lines[0], want);

@@ -51,6 +51,8 @@ void ecbpf_log(enum ecbpf_log_level level, const char *fmt, ...)
  * and the line says where. Programs get a log buffer only for the load (a
  * buffer the caller set with bpf_program__set_log_buf() is used instead);
  * the kernel writes a log only after a refusal, so successful loads stay fast.
+ * Returns 0, -ENOEXEC when the verifier refused a program (ecbpf_exit_code():
+ * EX_SOFTWARE), or libbpf's negative errno.
  */
 int ecbpf_object_load(struct bpf_object *obj);
 int ecbpf_skel_load(struct bpf_object_skeleton *skel);
