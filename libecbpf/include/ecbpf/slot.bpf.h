@@ -44,13 +44,14 @@ const volatile __u32 ecbpf_key0 = 0;
  * and 6.1 verifiers forget a value's range after OR, XOR, a multiply or a
  * byte swap with a non-constant operand, and after a spill to the stack;
  * clang drops a mask it can prove redundant, or moves it before such an
- * operation. The empty asm hides the value from clang, so the AND stays.
+ * operation. The empty asm hides the value from clang, so the AND stays; it
+ * is not volatile, so clang may still merge two of the same value.
  * MASK must be a power of two minus one. One instruction on every kernel.
  */
 #define ecbpf_bound(idx, mask)                                                                  \
 	({                                                                                      \
 		__typeof__((idx) + 0) __ecbpf_i = (idx);                                            \
-		asm volatile("" : "+r"(__ecbpf_i));                                             \
+		asm("" : "+r"(__ecbpf_i));                                             \
 		__ecbpf_i & (mask);                                                             \
 	})
 
@@ -64,7 +65,7 @@ const volatile __u32 ecbpf_key0 = 0;
 #define ecbpf_join(hi, lo)                                                                      \
 	({                                                                                      \
 		__typeof__((hi) + 0) __ecbpf_h = (hi);                                              \
-		asm volatile("" : "+r"(__ecbpf_h));                                             \
+		asm("" : "+r"(__ecbpf_h));                                             \
 		__ecbpf_h + (lo);                                                               \
 	})
 
