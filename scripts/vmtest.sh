@@ -195,7 +195,7 @@ kernel_tree() { # DEB
 # af_packet for tcpdump, virtio-rng so nothing waits for entropy.
 base_mods=(virtio_pci virtio_rng 9pnet_virtio 9p veth af_packet "${extra_mods[@]}")
 
-# make_initrd TREE KVER RUNDIR SHARE...: write RUNDIR/initrd.
+# make_initrd TREE KVER RUNDIR SHARE...: write RUNDIR/initrd. A SHARE is "TAG ro|rw PATH".
 make_initrd() {
 	local tree=$1 kver=$2 run=$3
 	shift 3
@@ -250,11 +250,10 @@ make_initrd() {
 		echo "$plain" >>"$st/vm/modules"
 	done
 
-	local i=0 path
+	local share
 	: >"$st/vm/shares"
-	for path in "$@"; do
-		echo "rw$i $path" >>"$st/vm/shares"
-		i=$((i + 1))
+	for share in "$@"; do
+		echo "$share" >>"$st/vm/shares"
 	done
 	echo "$run/guest-run.sh" >"$st/vm/run-path"
 	(cd "$st" && find . | cpio -o -H newc --quiet | gzip -1) >"$run/initrd" || die "cannot write the initramfs"
@@ -307,8 +306,14 @@ run_kernel() { # KERNEL
 	[[ $k == *.deb ]] && run=$out/$KVER
 	rm -rf "$run"
 	mkdir -p "$run" || die "cannot create $run"
-	local shares=("$run")
-	[ -d "$build" ] && shares+=("$build")
+	# The repository (read-only: it may be under /tmp, which the guest
+	# covers with a tmpfs), then the build and the results (read-write), in
+	# that order, so a share inside another is mounted on top of it.
+	local shares=("ro0 ro $top") path i=0
+	for path in "$build" "$run"; do
+		[ -d "$path" ] && shares+=("rw$i rw $path")
+		i=$((i + 1))
+	done
 	make_initrd "$tree" "$KVER" "$run" "${shares[@]}"
 	write_run_script "$run" "$k"
 
@@ -318,10 +323,11 @@ run_kernel() { # KERNEL
 		-kernel "$vmlinuz" -initrd "$run/initrd"
 		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4 rdinit=/init"
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap)
-	local i=0 s
+	local s tag mode
 	for s in "${shares[@]}"; do
-		qemu+=(-virtfs "local,path=$s,mount_tag=rw$i,security_model=none,multidevs=remap")
-		i=$((i + 1))
+		read -r tag mode path <<<"$s"
+		qemu+=(-virtfs "local,path=$path,mount_tag=$tag,security_model=none,multidevs=remap$(
+			[ "$mode" = ro ] && echo ,readonly=on)")
 	done
 	echo "$me: booting $KVER ($(basename "$deb")), ${cpus} CPUs, ${mem} MiB, TCG"
 	# SeaBIOS clears the screen on the serial line: keep the log plain text.
