@@ -40,7 +40,8 @@ const volatile __u32 fw_word1_n;		/* bitmaps in fw_word1, 0: not in use */
 const volatile __u32 fw_trie1_on;		/* the trie nodes below level 0 are in fw_trie1 */
 const volatile __u32 fw_words_on;		/* the fw_words path (fw_matchg()) */
 const volatile __u32 fw_words_mask;		/* fw_words: bitmaps held, less one (a power of two) */
-const volatile __u64 fw_done[FW_WORDS][FW_STAGES];	/* fw_shared.h, the early verdict */
+/* fw_shared.h, the early verdict; rows FW_WORDS and up stay zero (see fw_done_at()) */
+const volatile __u64 fw_done[2 * FW_WORDS][FW_STAGES];
 const volatile __u32 fw_hits_mask;		/* fw_hits: counters, less one (a power of two) */
 const volatile __u32 fw_reference_user_maps;	/* never set: see xdp_fw() */
 
@@ -464,12 +465,13 @@ static __always_inline int fw_to_word(const __u64 *gw, struct fw_fold_state *st,
 /*
  * With one candidate word left, is its lowest rule done after stage K
  * (fw_shared.h)? Its bit isolated, ANDed with the word's mask: one load, and
- * the rule number is only worked out once it is the verdict.
+ * the rule number is only worked out once it is the verdict. W is a word
+ * (0-63) or FW_WORDS, "more than one word yet", whose row of fw_done is
+ * zero: the mask is the only check, and the bound every verifier needs.
  */
 static __always_inline int fw_done_at(const struct fw_fold_state *st, int k)
 {
-	return st->w < FW_WORDS &&
-	       ((st->sum & -st->sum) & fw_done[ecbpf_bound(st->w, FW_WORDS - 1)][k]) != 0;
+	return ((st->sum & -st->sum) & fw_done[ecbpf_bound(st->w, 2 * FW_WORDS - 1)][k]) != 0;
 }
 
 /*
