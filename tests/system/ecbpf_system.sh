@@ -139,8 +139,18 @@ for _ in $(seq 1 100); do
 done
 [ -n "$cpid" ] || { cat "$run/boot.log"; die "container did not start"; }
 c() { nsenter -t "$cpid" -a env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
-state=$(timeout 60 nsenter -t "$cpid" -a systemctl is-system-running --wait 2>/dev/null)
-log "container booted: $state"
+# Until the container's systemd has its bus, systemctl fails at once with no
+# state ("Failed to connect to bus"): ask again until it answers, then wait.
+state=
+for _ in $(seq 1 300); do
+	state=$(timeout 60 nsenter -t "$cpid" -a systemctl is-system-running --wait 2>/dev/null)
+	[ -n "$state" ] && break
+	sleep 0.2
+done
+case $state in
+running | degraded) log "container booted: $state" ;;
+*) cat "$run/boot.log"; die "container did not finish booting (state '$state')" ;;
+esac
 # Moved in after boot: nspawn's --network-interface waits for udev, which this host lacks.
 ip link set "$vc" netns "$cpid" || die "move $vc into the container"
 c ip addr add "${cip}/30" dev "$vc"
