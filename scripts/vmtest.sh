@@ -100,7 +100,7 @@ apt_ready=0
 # A private apt: its own sources list, state, lists and archive cache.
 apt_setup() {
 	[ $apt_ready -eq 1 ] && return 0
-	local mirrors main sec keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	local main sec keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 	read -r main sec < <(host_mirrors)
 	[ -r "$keyring" ] || die "no $keyring (apt-get install debian-archive-keyring)"
 	mkdir -p "$cache"/apt/{lists/partial,archives/partial,etc} || die "cannot create $cache"
@@ -317,6 +317,7 @@ run_kernel() { # KERNEL
 	make_initrd "$tree" "$KVER" "$run" "${shares[@]}"
 	write_run_script "$run" "$k"
 
+	# shellcheck disable=SC2054 # qemu option values hold commas
 	local qemu=(qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp "$cpus" -m "$mem"
 		-nographic -no-reboot -nodefaults -serial stdio -net none
 		-device virtio-rng-pci
