@@ -15,6 +15,7 @@
 #include "filter_shared.h"
 #include "filter_lib.h"
 #include "xdp_filter.skel.h"
+#include "ck_run.h"
 
 #define SLOT ECBPF_SLOT_FILTER
 #define CLIENT4 "192.0.2.10"
@@ -723,8 +724,6 @@ int main(void)
 {
 	Suite *s = suite_create("bpf_filter");
 	TCase *tc = tcase_create("filter");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, filter_passes_plain_udp);
@@ -753,9 +752,5 @@ int main(void)
 	tcase_add_test(tc, filter_in_monitor_mode_never_rewrites);
 	tcase_add_test(tc, filter_aborts_truncated_packets_at_every_boundary);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

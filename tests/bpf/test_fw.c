@@ -10,6 +10,7 @@
 #include "fw_load.h"
 #include "xdp_fw.skel.h"
 #include "pktbuild.h"
+#include "ck_run.h"
 
 static struct ecbpf_stack *stk;
 static struct xdp_fw *skel;
@@ -651,8 +652,6 @@ int main(void)
 {
 	Suite *s = suite_create("bpf_fw");
 	TCase *tc = tcase_create("fw");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -674,9 +673,5 @@ int main(void)
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_wide_tries);
 	tcase_add_test(tc, fw_kernel_agrees_with_rule_meaning_on_random_packets_one_word_wide_tries);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -14,6 +14,7 @@
 #include "pktbuild.h"
 #include "test_slot.skel.h"
 #include "test_xdpcap_hook.skel.h"
+#include "ck_run.h"
 
 #define TEST_THROUGH 0xff	/* test_slot.bpf.c: hand the packet on */
 #define ETH_P_8021AD_ 0x88A8
@@ -1013,9 +1014,7 @@ int main(void)
 	Suite *s = suite_create("bpf_root");
 	TCase *parse = tcase_create("parse");
 	TCase *slots_tc = tcase_create("slots");
-	SRunner *sr;
 	cpu_set_t cpu0;
-	int failed;
 
 	/* BPF_PROG_TEST_RUN runs on the caller's CPU: scratch_cpu0() reads CPU 0's context. */
 	CPU_ZERO(&cpu0);
@@ -1062,9 +1061,5 @@ int main(void)
 	tcase_add_test(slots_tc, sampler_samples_about_one_in_n);
 	suite_add_tcase(s, slots_tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -11,6 +11,7 @@
 #include <ecbpf/ecbpf.h>
 #include "pktbuild.h"
 #include "test_slot.skel.h"
+#include "ck_run.h"
 
 #define TEST_META 0x7e57
 #define MAX_SAMPLES 64
@@ -282,8 +283,6 @@ int main(void)
 {
 	Suite *s = suite_create("bpf_sampler");
 	TCase *tc = tcase_create("sampler");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -296,9 +295,5 @@ int main(void)
 	tcase_add_test(tc, sampler_monitor_mode_samples_would_verdict_then_end_of_chain);
 	tcase_add_test(tc, sampler_without_reader_counts_no_reader);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -18,6 +18,7 @@
 #include <ecbpf/ecbpf.h>
 #include "test_bare.skel.h"
 #include "test_verifier.skel.h"
+#include "ck_run.h"
 
 #define MAX_LINES 16
 
@@ -292,8 +293,6 @@ int main(void)
 {
 	Suite *s = suite_create("bpf_verifier_log");
 	TCase *tc = tcase_create("load");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, refused_program_is_one_line_with_the_first_error);
@@ -307,9 +306,5 @@ int main(void)
 	tcase_add_test(tc, bad_arguments_are_einval);
 	suite_add_tcase(s, tc);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <ecbpf/ecbpf.h>
 #include "filter_lib.h"
+#include "ck_run.h"
 
 static char logbuf[4096];
 
@@ -387,8 +388,6 @@ int main(void)
 {
 	Suite *s = suite_create("unit_filter");
 	TCase *tc = tcase_create("filter");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, cidr_without_length_is_a_host_route);
@@ -405,9 +404,5 @@ int main(void)
 	tcase_add_test(tc, status_json_carries_the_same_facts);
 	tcase_add_test(tc, status_of_an_interface_without_the_filter);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

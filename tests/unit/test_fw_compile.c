@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fw_compile.h"
+#include "ck_run.h"
 
 static char err[1024];
 
@@ -437,8 +438,6 @@ int main(void)
 {
 	Suite *s = suite_create("fw_compile");
 	TCase *tc = tcase_create("compile");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, compile_marks_later_selectors_per_rule);
@@ -453,9 +452,5 @@ int main(void)
 	tcase_add_test(tc, compiled_tables_agree_with_rule_meaning_small_sets);
 	tcase_add_test(tc, compiled_tables_agree_with_rule_meaning_large_sets);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "fw_rules.h"
 #include "fw_sha1.h"
+#include "ck_run.h"
 
 static char err[1024];
 
@@ -366,8 +367,6 @@ int main(void)
 {
 	Suite *s = suite_create("fw_parser");
 	TCase *tc = tcase_create("parser");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, parser_reads_ip_clause_with_prefix_lists_and_ttl);
@@ -385,9 +384,5 @@ int main(void)
 	tcase_add_test(tc, random_rules_round_trip);
 	tcase_add_test(tc, sha1_matches_known_vectors);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

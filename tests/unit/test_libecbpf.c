@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <jansson.h>
 #include <ecbpf/ecbpf.h>
+#include "ck_run.h"
 
 /* ---- interface lists ------------------------------------------------ */
 
@@ -493,8 +494,6 @@ int main(void)
 	Suite *s = suite_create("libecbpf");
 	TCase *tc = tcase_create("parse");
 	TCase *st = tcase_create("status");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, iface_list_accepts_one_and_several_names);
 	tcase_add_test(tc, iface_list_accepts_15_characters_and_refuses_16);
@@ -516,9 +515,5 @@ int main(void)
 	tcase_add_test(st, status_table_rows_match_the_reference_format);
 	tcase_add_test(st, status_table_without_root_says_so);
 	suite_add_tcase(s, st);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

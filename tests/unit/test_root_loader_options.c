@@ -13,6 +13,7 @@
 #include <sysexits.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "ck_run.h"
 
 struct result {
 	int status;
@@ -164,8 +165,6 @@ int main(void)
 {
 	Suite *s = suite_create("root_loader_options");
 	TCase *tc = tcase_create("options");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, unknown_option_is_a_usage_error);
 	tcase_add_test(tc, missing_option_argument_is_a_usage_error);
@@ -177,9 +176,5 @@ int main(void)
 	tcase_add_test(tc, bad_interface_list_is_a_usage_error);
 	tcase_add_test(tc, help_prints_usage_on_stdout);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

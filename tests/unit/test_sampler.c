@@ -14,6 +14,7 @@
 #include "capture_file.h"
 #include "metrics.h"
 #include "sample_msg.h"
+#include "ck_run.h"
 
 static uint8_t frame[300];
 
@@ -393,8 +394,6 @@ int main(void)
 {
 	Suite *s = suite_create("unit_sampler");
 	TCase *tc = tcase_create("sampler");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, capture_pcap_reads_back_with_libpcap);
 	tcase_add_test(tc, capture_pcapng_reads_back_with_libpcap_and_carries_comments);
@@ -408,9 +407,5 @@ int main(void)
 	tcase_add_test(tc, metrics_label_values_are_escaped);
 	tcase_add_test(tc, metrics_statsd_sends_increments_and_gauges);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }

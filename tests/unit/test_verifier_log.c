@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <ecbpf/ecbpf.h>
+#include "ck_run.h"
 
 static char out[1024];
 
@@ -318,8 +319,6 @@ int main(void)
 	Suite *s = suite_create("verifier_log");
 	TCase *ex = tcase_create("first_error");
 	TCase *lg = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(ex, first_error_6_1_is_the_line_before_processed);
 	tcase_add_test(ex, first_error_5_10_before_the_walk_is_the_first_line);
@@ -335,9 +334,5 @@ int main(void)
 	tcase_add_test(lg, libbpf_messages_longer_than_1_kib_are_whole);
 	suite_add_tcase(s, lg);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return ck_run(s);
 }
